@@ -1,0 +1,69 @@
+"""The two things this project produces: a Bulletin (one fetched page) and its Articles.
+
+Both are plain dataclasses so that parsing stays importable without Scrapy; Scrapy and
+the pipelines handle them through ``itemadapter``.  Every field is documented in the
+README ("Output fields"); keep the two in step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class Region:
+    """A place in GB/T 2260 terms. ``code`` is the 6-digit code of the lowest level known."""
+
+    province: str | None = None
+    city: str | None = None
+    county: str | None = None
+    code: str | None = None
+    # The name as written on the page when it is a former name (e.g. 临安市, now 杭州市临安区).
+    former_name: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Bulletin:
+    """One fetched page: the container of one or more regional articles."""
+
+    id: str | None = None
+    source: str | None = None
+    url: str | None = None
+    canonical_url: str | None = None
+    title: str | None = None
+    published_at: str | None = None
+    publisher: str | None = None
+    publisher_alias: str | None = None
+    original_url: str | None = None
+    page_state: str = "ok"
+    intro: str | None = None
+    article_count: int = 0
+    crawled_at: str | None = None
+
+
+@dataclass
+class Article:
+    """One regional report cut out of a bulletin."""
+
+    id: str | None = None
+    source: str | None = None
+    bulletin_id: str | None = None
+    bulletin_url: str | None = None
+    bulletin_title: str | None = None
+    position: int = 1
+    title: str | None = None
+    body: str = ""
+    attribution: str | None = None
+    org: str | None = None
+    region: dict[str, Any] = field(default_factory=lambda: Region().to_dict())
+    published_at: str | None = None
+    publisher: str | None = None
+    original_url: str | None = None
+    split_rule: str | None = None
+    split_confidence: float | None = None
+    content_hash: str | None = None
+    crawled_at: str | None = None
