@@ -1,0 +1,104 @@
+"""Attributions: who reported an item — `(遂宁市科协)`, `(李华)`, `供稿:某市科协`.
+
+The hard part is what is *not* an attribution: `县(区)`, `《条例(草案)》`, `张三(副主席)`,
+`(以下简称“市科协”)`, `(2021—2025年)`. An attribution closes a paragraph (it follows
+sentence-final punctuation) or stands on its own line, and its inside looks like a
+person or an organisation.
+"""
+
+from __future__ import annotations
+
+import re
+
+SENTENCE_END = "。！？!?”’」』…）)】．."
+_TRAILING = re.compile(r"[(（]\s*([^()（）\n]{1,40}?)\s*[)）]\s*$")
+_WHOLE = re.compile(r"^[(（【\[]\s*([^()（）\n]{1,40}?)\s*[)）】\]]$")
+_LABELLED = re.compile(r"^(?:供稿|稿源|来源|作者|撰稿|通讯员|信息来源|文字|文|文/图|图/文|文图)\s*[:：]\s*(.{2,40})$")
+_SUFFIXED = re.compile(r"^(.{2,30}?)\s*(?:供稿|报送|供图)$")
+
+# Suffixes that make the inside an organisation.
+ORG_SUFFIX = re.compile(
+    r"(科学技术协会|科协|协会|学会|研究会|联合会|促进会|委员会|办公室|宣传部|融媒体中心|中心|局|馆|站|院|所|社|部|办|组)$"
+)
+_ROLE_PREFIX = re.compile(r"^(?:通讯员|记者|作者|撰稿|供稿|摄影|图|文|编辑|本报记者|本报通讯员)\s*[:：]?\s*")
+_NOT_ATTRIBUTION = re.compile(
+    r"草案|试行|暂行|修订|征求意见|简称|以下|详见|附件|待续|^完$|^图$|^续$|视频|点击|"
+    r"^(?:副?主席|副?书记|副?主任|副?部长|副?局长|副?会长|秘书长|院士|教授|代表|委员|理事长|常委)$|"
+    r"\d+\s*[年月日项个人次场家条万元]|^[一二三四五六七八九十\d]+$|^[区县市州镇乡街道省]+$"
+)
+_NAME = r"[\u4e00-\u9fff·]{2,5}"
+_PERSONS = re.compile(rf"^{_NAME}(?:[\s、,，]+{_NAME}){{0,4}}$")
+_BAD_INSIDE = re.compile(r"[。；;？?！!：:“”\"]")
+
+
+def looks_like_attribution(inner: str) -> bool:
+    inner = inner.strip()
+    if not 2 <= len(inner) <= 40 or _BAD_INSIDE.search(inner) or _NOT_ATTRIBUTION.search(inner):
+        return False
+    bare = _ROLE_PREFIX.sub("", inner)
+    if bare != inner and bare:  # 通讯员 张三, 记者 李四: the role makes it one
+        return True
+    if ORG_SUFFIX.search(bare) or "科协" in bare:
+        return True
+    if re.search(r"(?:供稿|撰稿|供图|摄)$", bare):
+        return True
+    return bool(_PERSONS.match(bare))
+
+
+def trailing_attribution(text: str) -> tuple[str, str] | None:
+    """`…精神家园。(李华)` → ('…精神家园。', '李华'); None when the paragraph has none."""
+    match = _TRAILING.search(text)
+    if not match:
+        return None
+    before = text[: match.start()].rstrip()
+    if not before or before[-1] not in SENTENCE_END:
+        return None
+    inner = match.group(1).strip()
+    return (before, inner) if looks_like_attribution(inner) else None
+
+
+def attribution_line(text: str) -> str | None:
+    """A paragraph that is only an attribution: `(通讯员 张三)`, `供稿:某市科协`, `某区科协供稿`."""
+    if len(text) > 45:
+        return None
+    for pattern in (_WHOLE, _LABELLED):
+        match = pattern.match(text)
+        if match and looks_like_attribution(match.group(1)):
+            return match.group(1).strip()
+    match = _SUFFIXED.match(text)
+    if match and ORG_SUFFIX.search(match.group(1)):
+        return text.strip()
+    return None
+
+
+def org_of_attribution(attribution: str | None) -> str | None:
+    """The organisation named by an attribution, if it names one (not a person)."""
+    if not attribution:
+        return None
+    bare = _ROLE_PREFIX.sub("", attribution.strip())
+    bare = re.sub(r"\s*(?:供稿|报送|供图)$", "", bare)
+    # `某市科协 张三`: organisation then person
+    first = re.split(r"[\s、]+", bare)[0]
+    if ORG_SUFFIX.search(first) and len(first) >= 3:
+        return first
+    return None
+
+
+# An organisation named in a title or lead sentence: 遂宁市科协, 成都市青白江区科协, 某某学会.
+_ORG_IN_TEXT = re.compile(
+    r"([\u4e00-\u9fff]{1,14}?(?:科学技术协会|科协|科技工作者协会|学会|研究会|农技协|协会))"
+)
+_LEAD_NOISE = re.compile(
+    r"^(?:近日|日前|近期|今年以来|今年|当天|随后|同时|此外|为了?|在|由|据|本月|上周|本周|[上下]午|"
+    r"\d+月\d+日|\d+日|记者从|从|于|经|以|将|与|和|及|对|向|全体|推动|助力|开展|召开|举办)+"
+)
+
+
+def org_in_text(text: str | None) -> str | None:
+    if not text:
+        return None
+    for match in _ORG_IN_TEXT.finditer(text):
+        org = _LEAD_NOISE.sub("", match.group(1))
+        if len(org) >= 3 and not org.startswith(("市科协", "县科协", "区科协", "省科协")) or org in ("中国科协",):
+            return org
+    return None

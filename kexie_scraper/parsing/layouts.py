@@ -1,0 +1,178 @@
+"""Known page layouts, each a declaration of selectors; unknown pages use the generic one.
+
+Following fundus: a layout change on a site adds a new ``Layout`` (``scimall_v2`` …)
+ahead of the old one in ``LAYOUTS``, with its own fixture — not an ``if`` inside one.
+All selectors for article pages live here so a real capture can replace the guesses.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable
+
+from lxml import etree
+from lxml.cssselect import CSSSelector
+
+from . import dates
+from .text import clean_line
+from .urls import unescape_url
+
+
+@dataclass
+class PageFields:
+    """What the page chrome around the content tells us."""
+
+    layout: str
+    content: etree._Element | None
+    title: str | None = None
+    published_at: str | None = None
+    publisher: str | None = None
+    publisher_alias: str | None = None
+    original_url: str | None = None
+
+
+def _css(*selectors: str) -> tuple[CSSSelector, ...]:
+    return tuple(CSSSelector(s) for s in selectors)
+
+
+def _first_text(tree: etree._Element, selectors: tuple[CSSSelector, ...]) -> str | None:
+    for sel in selectors:
+        for el in sel(tree):
+            value = el.get("content") if el.tag == "meta" else el.text_content()
+            value = clean_line(value or "")
+            if value:
+                return value
+    return None
+
+
+def _first_element(tree: etree._Element, selectors: tuple[CSSSelector, ...]) -> etree._Element | None:
+    for sel in selectors:
+        found = sel(tree)
+        if found:
+            return found[0]
+    return None
+
+
+@dataclass(frozen=True)
+class Layout:
+    name: str
+    fingerprint: tuple[CSSSelector, ...]
+    content: tuple[CSSSelector, ...]
+    title: tuple[CSSSelector, ...]
+    date: tuple[CSSSelector, ...] = ()
+    publisher: tuple[CSSSelector, ...] = ()
+    # Extra fields read from scripts or odd places (WeChat's `var ct`, the profile alias).
+    extras: Callable[[etree._Element, str], dict] | None = field(default=None, compare=False)
+
+    def matches(self, tree: etree._Element) -> bool:
+        return any(sel(tree) for sel in self.fingerprint)
+
+    def extract(self, tree: etree._Element, raw: str) -> PageFields:
+        fields = PageFields(self.name, _first_element(tree, self.content))
+        fields.title = _first_text(tree, self.title)
+        fields.published_at = dates.parse_date(_first_text(tree, self.date))
+        publisher = _first_text(tree, self.publisher)
+        if publisher:
+            fields.publisher = re.sub(r"^(来源|来自|信息来源)\s*[:：]\s*", "", publisher) or None
+        if self.extras:
+            for key, value in self.extras(tree, raw).items():
+                if value and not getattr(fields, key):
+                    setattr(fields, key, value)
+        return fields
+
+
+# --- WeChat (mp.weixin.qq.com) -------------------------------------------------------------
+# Inline JS: `var ct = "1608818529";`, and the `"" || "value"` idiom for biz/mid/idx/sn.
+_JS_CT = re.compile(r"var\s+ct\s*=\s*\"(\d+)\"")
+_JS_CREATE = re.compile(r"var\s+(?:createTime|publish_time)\s*=\s*['\"]([^'\"]+)['\"]")
+_JS_LINK = re.compile(r"var\s+msg_link\s*=\s*\"([^\"]+)\"")
+_ALIAS = CSSSelector("#js_profile_qrcode p.profile_meta")
+
+
+def _wechat_extras(tree: etree._Element, raw: str) -> dict:
+    alias = None
+    for meta in _ALIAS(tree):
+        label = clean_line(meta.findtext(".//label") or "")
+        if label.startswith("微信号"):
+            alias = clean_line("".join(meta.xpath(".//span//text()"))) or None
+    published = None
+    if match := _JS_CT.search(raw):
+        published = dates.from_unix(match.group(1))
+    if not published and (match := _JS_CREATE.search(raw)):
+        published = dates.parse_date(match.group(1))
+    link = _JS_LINK.search(raw)
+    return {
+        "publisher_alias": alias,
+        "published_at": published,
+        "original_url": unescape_url(link.group(1)) if link else None,
+    }
+
+
+WECHAT_2020 = Layout(
+    name="wechat_2020",
+    fingerprint=_css("#js_content", "#activity-name"),
+    content=_css("#js_content"),
+    title=_css("#activity-name", 'meta[property="og:title"]'),
+    date=_css("em#publish_time", "em#post-date"),
+    publisher=_css("#js_name", "a#post-user", ".profile_nickname"),
+    extras=_wechat_extras,
+)
+
+# --- 科技工作者之家 (scimall) — modelled, not captured: see fixtures/scimall/README.md ---------
+SCIMALL_V1 = Layout(
+    name="scimall_v1",
+    fingerprint=_css("div.article-detail div.detail-content"),
+    content=_css("div.detail-content"),
+    title=_css("h1.detail-title", 'meta[property="og:title"]'),
+    date=_css(".detail-info .detail-time", ".detail-info"),
+    publisher=_css(".detail-source"),
+)
+
+LAYOUTS: tuple[Layout, ...] = (SCIMALL_V1, WECHAT_2020)
+
+
+# --- Generic fallback -----------------------------------------------------------------------
+_CANDIDATES = CSSSelector("article, main, section, div, td")
+_GENERIC_TITLE = _css('meta[name="ArticleTitle"]', 'meta[property="og:title"]', "h1", "h2", "title")
+_GENERIC_DATE = _css('meta[name="PubDate"]', 'meta[property="article:published_time"]', 'meta[name="publishdate"]')
+_GENERIC_SOURCE = _css('meta[name="ContentSource"]')
+_GREETING = re.compile(r"今天是\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
+_TITLE_SUFFIX = re.compile(r"\s*[-_|—–]+\s*[^-_|—–]{2,20}$")
+
+
+def _paragraph_score(el: etree._Element) -> int:
+    """Text held directly in this element's paragraph-like children: the densest wins."""
+    score = 0
+    for child in el:
+        tag = child.tag if isinstance(child.tag, str) else ""
+        if tag in ("p", "section", "br") or (tag == "div" and len(child) <= 3):
+            text = child.text_content()
+            links = sum(len(a.text_content()) for a in child.iter("a"))
+            score += max(0, len(text.strip()) - 2 * links)
+    return score
+
+
+def generic(tree: etree._Element, raw: str) -> PageFields:
+    best, best_score = None, 0
+    for el in _CANDIDATES(tree):
+        score = _paragraph_score(el)
+        if score > best_score:
+            best, best_score = el, score
+    body = tree.find("body")
+    fields = PageFields("generic", best if best is not None else body)
+    title = _first_text(tree, _GENERIC_TITLE)
+    fields.title = _TITLE_SUFFIX.sub("", title) if title else None
+    date_text = _first_text(tree, _GENERIC_DATE)
+    if not date_text and body is not None:
+        date_text = _GREETING.sub("", body.text_content()[:3000])
+    fields.published_at = dates.parse_date(date_text)
+    fields.publisher = _first_text(tree, _GENERIC_SOURCE)
+    return fields
+
+
+def extract_fields(tree: etree._Element, raw: str) -> PageFields:
+    for layout in LAYOUTS:
+        if layout.matches(tree):
+            return layout.extract(tree, raw)
+    return generic(tree, raw)

@@ -1,0 +1,89 @@
+"""Lines that describe the page rather than report news: they become bulletin fields.
+
+Reposts on the aggregator end with `来源:<wechat alias> <account name>`,
+`原文链接:<url>`, a 版权声明 paragraph, phone and mail lines, then page furniture
+(推荐资讯, tags). Those are matched as text patterns, not by CSS position, because the
+real markup is unknown (design/sources.md §1.3). Everything from the first footer
+marker on is furniture; nothing dropped is lost — it is returned for the record.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from . import dates
+from .blocks import Block
+from .urls import first_url
+
+_ALIAS_SOURCE = re.compile(r"^(?:来源|来自|公众号)\s*[:：]\s*([A-Za-z][A-Za-z0-9_-]{2,40})\s+(\S.{0,30})$")
+_ORIGINAL = re.compile(r"^(?:原文链接|原文地址|阅读原文)\s*[:：]?\s*(.*)$")
+_FOOTER = re.compile(r"^(?:版权声明|免责声明|声明\s*[:：]|推荐资讯|相关推荐|热门推荐|相关阅读|猜你喜欢|扫码关注|长按识别|分享到)")
+_CHROME = re.compile(r"^(?:电话|联系电话|邮箱|电子邮箱|E-?mail|传真|邮编|地址|ICP|京ICP|主办|承办)\s*[:：]?", re.I)
+_HEADER_SOURCE = re.compile(r"^(?:来源|来自)\s*[:：]\s*(\S{2,30})$")
+_SITE_DATE = re.compile(r"^\S{2,20}\s+\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$")
+
+
+@dataclass
+class BodyMeta:
+    title: str | None = None
+    published_at: str | None = None
+    publisher: str | None = None
+    publisher_alias: str | None = None
+    original_url: str | None = None
+    dropped: list[str] = field(default_factory=list)
+
+
+def strip_metadata(blocks: list[Block], with_header: bool) -> tuple[list[Block], BodyMeta]:
+    """Body blocks without metadata and furniture, and what those lines said.
+
+    ``with_header``: the blocks start with the page header (a .txt copy of a page), so the
+    first lines may be the bulletin title, a `site date` line and a `来源:name` line.
+    """
+    meta = BodyMeta()
+    start = _read_header(blocks, meta) if with_header else 0
+    kept: list[Block] = []
+    in_footer = False
+    for block in blocks[start:]:
+        text = block.text
+        alias = _ALIAS_SOURCE.match(text)
+        original = _ORIGINAL.match(text)
+        if alias:
+            meta.publisher_alias, meta.publisher = alias.group(1), alias.group(2).strip()
+            in_footer = True
+        elif original and (first_url(text) or not original.group(1)):
+            meta.original_url = meta.original_url or first_url(text)
+            in_footer = True
+        elif _FOOTER.match(text):
+            in_footer = True
+        if in_footer or alias or original or (len(text) <= 60 and _CHROME.match(text)):
+            meta.dropped.append(text)
+        else:
+            kept.append(block)
+    # A `来源:name` line that opens the body names the publisher, it is not a report's source.
+    if kept and not with_header:
+        source = _HEADER_SOURCE.match(kept[0].text)
+        if source:
+            meta.publisher = meta.publisher or source.group(1)
+            meta.dropped.append(kept.pop(0).text)
+    return kept, meta
+
+
+def _read_header(blocks: list[Block], meta: BodyMeta) -> int:
+    i = 0
+    if blocks and len(blocks[0].text) <= 60 and not re.search(r"[。！？]", blocks[0].text):
+        meta.title = blocks[0].text
+        meta.dropped.append(blocks[0].text)
+        i = 1
+    while i < len(blocks) and i < 4:
+        text = blocks[i].text
+        source = _HEADER_SOURCE.match(text)
+        if _SITE_DATE.match(text):
+            meta.published_at = dates.parse_date(text)
+        elif source:
+            meta.publisher = source.group(1)
+        else:
+            break
+        meta.dropped.append(text)
+        i += 1
+    return i

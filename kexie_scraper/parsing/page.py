@@ -1,0 +1,126 @@
+"""The parser's public face: one page (bytes or text) → page state, bulletin, articles.
+
+Pure functions, no Scrapy: the spiders, ``kexie split``, re-parsing of archived pages and
+the benchmark all call ``parse_page``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ..items import Article, Bulletin, Region
+from . import identity, pagestate, regions
+from .attribution import org_of_attribution
+from .blocks import element_blocks, parse_html, text_blocks
+from .decode import decode_html, looks_binary
+from .layouts import extract_fields
+from .metadata import strip_metadata
+from .split import Segment, lead_org, split_blocks
+from .text import clean_line
+from .urls import canonical_url, canonical_wechat_url, is_safe_http_url
+
+
+@dataclass
+class ParseResult:
+    page_state: str
+    bulletin: Bulletin
+    articles: list[Article] = field(default_factory=list)
+    layout: str | None = None
+    dropped: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "page_state": self.page_state,
+            "bulletin": asdict(self.bulletin),
+            "articles": [asdict(a) for a in self.articles],
+        }
+
+
+def parse_page(
+    data: bytes | str,
+    url: str | None = None,
+    content_type: str | None = None,
+    source: str | None = None,
+    is_text: bool = False,
+) -> ParseResult:
+    """Parse a bulletin page. ``is_text``: plain text with one paragraph per line."""
+    bulletin = Bulletin(source=source, url=url, canonical_url=canonical_url(url) if url else None)
+    if isinstance(data, bytes):
+        if not data.strip():
+            return _empty(bulletin, pagestate.EMPTY)
+        if looks_binary(data):
+            return _empty(bulletin, pagestate.BINARY)
+        text, _ = decode_html(data, content_type)
+    else:
+        text = data
+    if not text.strip():
+        return _empty(bulletin, pagestate.EMPTY)
+
+    if is_text:
+        blocks, layout, fields = text_blocks(text), "text", None
+    else:
+        tree = parse_html(text)
+        if tree is None:
+            return _empty(bulletin, pagestate.EMPTY)
+        fields = extract_fields(tree, text)
+        layout = fields.layout
+        blocks = element_blocks(fields.content) if fields.content is not None else []
+        state = pagestate.classify_text(text, content_found=fields.content is not None and bool(blocks))
+        if state != pagestate.OK:
+            return _empty(bulletin, state, layout)
+
+    blocks, meta = strip_metadata(blocks, with_header=is_text)
+    bulletin.title = (fields.title if fields else None) or meta.title
+    bulletin.published_at = (fields.published_at if fields else None) or meta.published_at
+    bulletin.publisher = meta.publisher or (fields.publisher if fields else None)
+    bulletin.publisher_alias = meta.publisher_alias or (fields.publisher_alias if fields else None)
+    original = meta.original_url or (fields.original_url if fields else None)
+    if original and is_safe_http_url(original):
+        bulletin.original_url = canonical_wechat_url(original) or canonical_url(original)
+    if not blocks:
+        return _empty(bulletin, pagestate.NO_CONTENT, layout, meta.dropped)
+
+    split = split_blocks(blocks, bulletin.title)
+    bulletin.intro = "\n".join(split.intro) or None
+    key = identity.bulletin_key(url, bulletin.original_url)
+    bulletin.id = identity.bulletin_id(key) if key else None
+    province = regions.province_from_publisher(bulletin.publisher)
+    articles = [
+        _article(seg, position, bulletin, key, province)
+        for position, seg in enumerate(split.segments, start=1)
+    ]
+    bulletin.article_count = len(articles)
+    return ParseResult(pagestate.OK, bulletin, articles, layout, meta.dropped)
+
+
+def _empty(bulletin: Bulletin, state: str, layout: str | None = None, dropped: list[str] | None = None) -> ParseResult:
+    bulletin.page_state = state
+    return ParseResult(state, bulletin, [], layout, dropped or [])
+
+
+def _article(seg: Segment, position: int, bulletin: Bulletin, key: str, province: str | None) -> Article:
+    body = "\n".join(b for b in (clean_line(x) for x in seg.blocks) if b)
+    org = org_of_attribution(seg.attribution) or lead_org(seg)
+    first = seg.blocks[0] if seg.blocks else None
+    region: Region = regions.recognize([org, seg.title, seg.attribution, first], province)
+    content = identity.content_hash(seg.title, body)
+    return Article(
+        id=identity.article_id(key, content) if key else None,
+        source=bulletin.source,
+        bulletin_id=bulletin.id,
+        bulletin_url=bulletin.url,
+        bulletin_title=bulletin.title,
+        position=position,
+        title=seg.title,
+        body=body,
+        attribution=seg.attribution,
+        org=org,
+        region=region.to_dict(),
+        published_at=bulletin.published_at,
+        publisher=bulletin.publisher,
+        original_url=bulletin.original_url,
+        split_rule=seg.rule,
+        split_confidence=seg.confidence,
+        content_hash=content,
+    )

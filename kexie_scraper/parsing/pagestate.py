@@ -1,0 +1,40 @@
+"""What kind of page this is, before anyone tries to split it.
+
+Error pages are usually HTTP 200 (WeChat in particular), so the status code alone is
+never trusted: the text says whether the article was deleted, expired, blocked or
+hidden behind a captcha.
+"""
+
+from __future__ import annotations
+
+OK = "ok"
+EMPTY = "empty"
+BINARY = "binary"
+NO_CONTENT = "no_content"
+DELETED = "deleted"
+EXPIRED = "expired"
+VIOLATION = "violation"
+VERIFY = "verify"  # 环境异常 captcha wall
+HTTP_ERROR = "http_error"
+
+# Order matters: the most specific message first.
+_MARKERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (VERIFY, ("当前环境异常", "完成验证后即可继续访问", "wappoc_appmsgcaptcha")),
+    (DELETED, ("该内容已被发布者删除", "此内容已被发布者删除", "该文章已被删除", "内容已删除")),
+    (VIOLATION, ("此内容因违规无法查看", "此帐号已被屏蔽", "此账号已被屏蔽", "涉嫌违反相关法律法规")),
+    (EXPIRED, ("链接已过期",)),
+)
+
+TERMINAL = frozenset((DELETED, EXPIRED, VIOLATION))  # retrying will not help
+RETRYABLE = frozenset((VERIFY, HTTP_ERROR))
+
+
+def classify_text(text: str, content_found: bool) -> str:
+    """State of a decoded page whose content container was (or was not) found."""
+    if content_found:
+        return OK
+    head = text[:20000]
+    for state, markers in _MARKERS:
+        if any(m in head for m in markers):
+            return state
+    return NO_CONTENT
