@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from scrapy.crawler import CrawlerProcess
-from scrapy.utils.project import get_project_settings
+from scrapy.settings import Settings
 
 from .items import Article, Bulletin
 
@@ -26,9 +26,11 @@ def output_settings(out_dir: Path) -> dict[str, Any]:
 
 def run_spider(spider: str, settings: dict[str, Any], spider_args: dict[str, Any]) -> dict[str, Any]:
     """Run one spider to completion in this process; return its stats."""
-    project = get_project_settings()
+    # The package's own settings, wherever the command runs (no scrapy.cfg needed).
+    project = Settings()
+    project.setmodule("kexie_scraper.settings", priority="project")
     project.setdict(settings, priority="cmdline")
-    process = CrawlerProcess(project, install_root_handler=True)
+    process = CrawlerProcess(project)
     crawler = process.create_crawler(spider)
     process.crawl(crawler, **spider_args)
     process.start()

@@ -32,6 +32,7 @@ KEXIE_STORE_URL = "sqlite:///kexie.sqlite"
 # Set by `kexie demo` and the tests: http://127.0.0.1:PORT of the replay server.
 KEXIE_REPLAY_URL = None
 
+LOG_FORMATTER = "kexie_scraper.logformatter.KexieLogFormatter"
 FEED_EXPORT_ENCODING = "utf-8"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

@@ -66,7 +66,7 @@ def parse_page(
         fields = extract_fields(tree, text)
         layout = fields.layout
         blocks = element_blocks(fields.content) if fields.content is not None else []
-        state = pagestate.classify_text(text, content_found=fields.content is not None and bool(blocks))
+        state = pagestate.classify_text(text, sum(len(b.text) for b in blocks))
         if state != pagestate.OK:
             return _empty(bulletin, state, layout)
 

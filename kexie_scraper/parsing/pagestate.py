@@ -29,12 +29,16 @@ TERMINAL = frozenset((DELETED, EXPIRED, VIOLATION))  # retrying will not help
 RETRYABLE = frozenset((VERIFY, HTTP_ERROR))
 
 
-def classify_text(text: str, content_found: bool) -> str:
-    """State of a decoded page whose content container was (or was not) found."""
-    if content_found:
+# Error pages are short; an article that merely quotes one of the messages is not.
+_SHORT_CONTENT = 300
+
+
+def classify_text(text: str, content_chars: int) -> str:
+    """State of a decoded page, given how much content text its container held."""
+    if content_chars >= _SHORT_CONTENT:
         return OK
     head = text[:20000]
     for state, markers in _MARKERS:
         if any(m in head for m in markers):
             return state
-    return NO_CONTENT
+    return OK if content_chars else NO_CONTENT

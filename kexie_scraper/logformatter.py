@@ -1,0 +1,19 @@
+"""Quieter drop messages: a duplicate is the normal outcome of a re-crawl, not a warning,
+and the log should say why an item went without dumping its whole body."""
+
+from __future__ import annotations
+
+import logging
+
+from scrapy import logformatter
+
+
+class KexieLogFormatter(logformatter.LogFormatter):
+    def dropped(self, item, exception, response, spider=None):
+        reason = str(exception)
+        expected = reason.startswith(("duplicate article", "known bulletin"))
+        return {
+            "level": logging.DEBUG if expected else logging.WARNING,
+            "msg": "Dropped: %(reason)s",
+            "args": {"reason": reason},
+        }

