@@ -1,0 +1,84 @@
+"""`kexie demo` as a user runs it: a real crawl of the bundled fixture site, twice."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+
+def demo(out_dir):
+    run = subprocess.run(
+        [sys.executable, "-m", "kexie_scraper.cli", "demo", "--out", str(out_dir)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "Traceback" not in run.stderr
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+def jsonl(path):
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo")
+    first = demo(out)
+    lines_after_first = jsonl(out / "articles.jsonl")
+    second = demo(out)
+    return out, first, second, lines_after_first
+
+
+def test_first_run_stores_articles(two_runs):
+    out, first, _, lines = two_runs
+    assert first["errors"] == 0 and first["bad_pages"] == 0
+    assert first["list_pages"] == 2 and first["bulletin_pages"] == 14
+    assert first["bulletins"] == 13
+    assert first["articles"] >= 12 and first["articles"] == len(lines) == 52
+    # 7100013 reposts 7100002: its six articles are dropped as duplicates.
+    assert first["duplicates_dropped"] == 6
+
+
+def test_second_run_adds_nothing(two_runs):
+    out, first, second, lines = two_runs
+    assert second["articles"] == 0 and second["bulletins"] == 0
+    assert second["duplicates_dropped"] == first["articles"] + first["duplicates_dropped"]
+    after = jsonl(out / "articles.jsonl")
+    assert after == lines
+    ids = [a["id"] for a in after]
+    assert len(ids) == len(set(ids))
+
+
+def test_jsonl_is_utf8_not_escaped(two_runs):
+    out = two_runs[0]
+    raw = (out / "articles.jsonl").read_text(encoding="utf-8")
+    assert "\\u" not in raw and "德阳市科协" in raw
+
+
+def test_sqlite_matches_jsonl(two_runs):
+    out = two_runs[0]
+    db = sqlite3.connect(out / "kexie.sqlite")
+    db.row_factory = sqlite3.Row
+    articles = {r["id"]: dict(r) for r in db.execute("SELECT * FROM articles")}
+    lines = {a["id"]: a for a in jsonl(out / "articles.jsonl")}
+    assert articles.keys() == lines.keys()
+    for aid, row in articles.items():
+        line = lines[aid]
+        assert row["title"] == line["title"] and row["body"] == line["body"]
+        assert row["region_code"] == line["region"]["code"]
+    assert db.execute("SELECT count(*) FROM bulletins").fetchone()[0] == 13
+    seed = db.execute(
+        "SELECT title, org, region_code FROM articles WHERE bulletin_url LIKE '%7012345' ORDER BY position"
+    ).fetchall()
+    assert [tuple(r) for r in seed] == [
+        ("德阳市科协推广使用“学习强国”平台", "德阳市科协", "510600"),
+        ("遂宁市科协安排部署脱贫攻坚工作", "遂宁市科协", "510900"),
+        ("广元市科协积极推进重点业务工作开展", "广元市科协", "510800"),
+        ("青白江区科协服务区域经济高质量发展", "青白江区科协", "510113"),
+    ]
+    unique = db.execute("SELECT count(DISTINCT content_hash) = count(*) FROM articles").fetchone()[0]
+    assert unique == 1
