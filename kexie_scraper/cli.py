@@ -2,6 +2,7 @@
 
   kexie split FILE [--url URL] [--format json|text]
   kexie demo [--out DIR]
+  kexie evaluate [--verbose] [--check]
   kexie crawl SPIDER [--since DATE] [--max-pages N] [--out DIR]
 """
 
@@ -72,6 +73,18 @@ def _crawl(args: argparse.Namespace) -> int:
     return 0
 
 
+def _evaluate(args: argparse.Namespace) -> int:
+    from .evaluate import DEFAULT_ROOT, evaluate, load_cases, report, targets_met
+
+    root = Path(args.root) if args.root else DEFAULT_ROOT
+    cases = [c for sub in args.sets for c in load_cases(root, sub)]
+    if not cases:
+        return _fail(f"no evaluation cases under {root}/{{{','.join(args.sets)}}}")
+    total, by_format, notes = evaluate(cases)
+    print(report(total, by_format, notes, verbose=args.verbose))
+    return 0 if targets_met(total) or not args.check else 3
+
+
 def _fail(message: str) -> int:
     print(f"kexie: error: {message}", file=sys.stderr)
     return 1
@@ -89,6 +102,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", default="output")
     demo.add_argument("--log-level", default="WARNING")
     demo.set_defaults(func=_demo)
+    ev = sub.add_parser("evaluate", help="score splitting on the labelled evaluation set")
+    ev.add_argument("--root", help="fixtures folder (default: the repo's fixtures/)")
+    ev.add_argument("--sets", nargs="+", default=["eval", "scimall"], help="sub-folders holding *.expected.json")
+    ev.add_argument("--verbose", "-v", action="store_true", help="list what went wrong, case by case")
+    ev.add_argument("--check", action="store_true", help="exit 3 when a target is missed")
+    ev.set_defaults(func=_evaluate)
     crawl = sub.add_parser("crawl", help="crawl a real source through the same pipelines")
     crawl.add_argument("spider")
     crawl.add_argument("--since", help="YYYY-MM-DD")

@@ -26,6 +26,7 @@ from kexie_scraper.parsing.regions import GENERIC_NAMES, base_stem  # noqa: E402
 
 TAIWAN_CODE = "710000"
 MUNICIPALITIES = ("11", "12", "31", "50")
+SUFFIX_CHARS = "市县区州旗盟"
 # Placeholder rows in GB2260 that are not places (市辖区, 省直辖县级行政区划, 晋城市市辖区 …).
 PLACEHOLDER_MARKS = ("辖", "行政")
 # Mergers after GB2260's last revision (2019-04) that the heuristic cannot see: the old code
@@ -85,6 +86,7 @@ def former_names(current: list[Row]) -> list[tuple[str, str, str, str]]:
                 or code[4] == "7"  # 2018+ functional zones (经济开发区, 管理区 …), not divisions
                 or name in GENERIC_NAMES
                 or any(m in name for m in PLACEHOLDER_MARKS)
+                or name[-1] not in SUFFIX_CHARS  # 西沙群岛, 畹町镇: not a county or prefecture name
             ):
                 continue
             last_seen[(name, code)] = rev

@@ -10,11 +10,17 @@ from __future__ import annotations
 
 import re
 
+from .hanzi import to_simplified
+
 SENTENCE_END = "。！？!?”’」』…）)】．."
 _TRAILING = re.compile(r"[(（]\s*([^()（）\n]{1,40}?)\s*[)）]\s*$")
 _WHOLE = re.compile(r"^[(（【\[]\s*([^()（）\n]{1,40}?)\s*[)）】\]]$")
 _LABELLED = re.compile(r"^(?:供稿|稿源|来源|作者|撰稿|通讯员|信息来源|文字|文|文/图|图/文|文图)\s*[:：]\s*(.{2,40})$")
 _SUFFIXED = re.compile(r"^(.{2,30}?)\s*(?:供稿|报送|供图)$")
+# Photo and text credits on their own line: `王五 摄`, `赵六 文/图`, `图/文 李四`.
+_CREDIT = re.compile(r"^(?:[\u4e00-\u9fff·]{2,5}[\s、]*){1,3}\s*(?:摄|摄影|文/图|图/文|文图|供图)$|^(?:文/图|图/文|摄影|文|图)\s*[:：/]?\s*[\u4e00-\u9fff·]{2,5}(?:[\s、]+[\u4e00-\u9fff·]{2,5}){0,2}$")
+# A credit that opens a paragraph: `（通讯员 王芳）3月1日，…`, `本报讯（记者 甲 通讯员 乙）近日，…`.
+_LEAD = re.compile(r"^(?:本报讯|本刊讯|讯)?\s*[(（]\s*([^()（）\n]{2,40}?)\s*[)）]\s*")
 
 # Suffixes that make the inside an organisation.
 ORG_SUFFIX = re.compile(
@@ -32,7 +38,7 @@ _BAD_INSIDE = re.compile(r"[。；;？?！!：:“”\"]")
 
 
 def looks_like_attribution(inner: str) -> bool:
-    inner = inner.strip()
+    inner = to_simplified(inner.strip())
     if not 2 <= len(inner) <= 40 or _BAD_INSIDE.search(inner) or _NOT_ATTRIBUTION.search(inner):
         return False
     bare = _ROLE_PREFIX.sub("", inner)
@@ -65,9 +71,27 @@ def attribution_line(text: str) -> str | None:
         match = pattern.match(text)
         if match and looks_like_attribution(match.group(1)):
             return match.group(1).strip()
-    match = _SUFFIXED.match(text)
+    simple = to_simplified(text)
+    match = _SUFFIXED.match(simple)
     if match and ORG_SUFFIX.search(match.group(1)):
         return text.strip()
+    if _CREDIT.match(simple):
+        return text.strip()
+    return None
+
+
+def lead_attribution(text: str) -> tuple[str, str] | None:
+    """`（通讯员 王芳）3月1日，…` → ('（通讯员 王芳）', '通讯员 王芳'): the credit opening a paragraph.
+
+    Only credits with a role word or an organisation count here: a paragraph may well open
+    with a parenthesis that is no credit at all.
+    """
+    match = _LEAD.match(text)
+    if match and match.end() < len(text):
+        inner = match.group(1).strip()
+        simple = to_simplified(inner)
+        if looks_like_attribution(inner) and (_ROLE_PREFIX.match(simple) or ORG_SUFFIX.search(re.split(r"\s", simple)[0]) or text.startswith(("本报讯", "本刊讯"))):
+            return match.group(0), inner
     return None
 
 

@@ -14,6 +14,7 @@ from . import identity, pagestate, regions
 from .attribution import org_of_attribution
 from .blocks import element_blocks, parse_html, text_blocks
 from .decode import decode_html, looks_binary
+from .hanzi import to_simplified
 from .layouts import extract_fields
 from .metadata import strip_metadata
 from .split import Segment, lead_org, split_blocks
@@ -85,7 +86,7 @@ def parse_page(
     bulletin.intro = "\n".join(split.intro) or None
     key = identity.bulletin_key(url, bulletin.original_url)
     bulletin.id = identity.bulletin_id(key) if key else None
-    province = regions.province_from_publisher(bulletin.publisher)
+    province = regions.province_from_publisher(to_simplified(bulletin.publisher or ""))
     articles = [
         _article(seg, position, bulletin, key, province)
         for position, seg in enumerate(split.segments, start=1)
@@ -103,7 +104,8 @@ def _article(seg: Segment, position: int, bulletin: Bulletin, key: str, province
     body = "\n".join(b for b in (clean_line(x) for x in seg.blocks) if b)
     org = org_of_attribution(seg.attribution) or lead_org(seg)
     first = seg.blocks[0] if seg.blocks else None
-    region: Region = regions.recognize([org, seg.title, seg.attribution, first], province)
+    texts = [to_simplified(t) if t else t for t in (org, seg.title, seg.attribution, first)]
+    region: Region = regions.recognize(texts, province)
     content = identity.content_hash(seg.title, body)
     return Article(
         id=identity.article_id(key, content) if key else None,

@@ -2,39 +2,84 @@
 
 Each splitting rule proposes a segmentation; a segmentation is believed in proportion to
 the share of its segments that carry *evidence* of being a separate report (an
-attribution, or a title naming an organisation). The best-supported proposal wins; when
-none is supported the page stays one item, flagged with a low confidence when some rule
-saw structure it did not trust. Splitting never drops or duplicates text: every block
-ends up in exactly one segment, in the intro, or as a title.
+attribution, or a headline naming an organisation or a place). The best-supported
+proposal wins; when none is supported the page stays one item, flagged with a low
+confidence when some rule saw structure it did not trust.
+
+Splitting loses and duplicates no text: every block ends up, in order, in exactly one of
+the intro, a headline, a body, an attribution, the ``removed`` markers (bullets,
+enumerators, 本报讯, 又讯) or ``dropped`` furniture. ``Split.pieces`` lists them all, and
+the property tests hold the splitter to it.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from .attribution import attribution_line, org_in_text, trailing_attribution
-from .blocks import BULLETS, Block
+from . import regions
+from .attribution import attribution_line, lead_attribution, org_in_text, trailing_attribution
+from .blocks import Block
+from .hanzi import to_simplified
 
 _SENTENCE_PUNCT = re.compile(r"[。！？；!?;]")
 _TITLE_END_BAD = tuple("，,、：:；;（(“")
-# Sub-headings inside one report: 一、 (一) 1. 1、 第一 一是 …
-_ENUMERATED = re.compile(r"^(?:[一二三四五六七八九十]+[、是要]|[(（][一二三四五六七八九十\d]+[)）]|\d+[、.．]|第[一二三四五六七八九十]+)")
-_ORG_WORD = re.compile(r"科协|学会|协会|研究会|科技馆|农技协")
+# Sub-headings and list items inside one report: 一、 (一) 1. 1、 第一 一是 一要 …
+_ENUMERATOR = re.compile(
+    r"^(?:[一二三四五六七八九十]+\s*[、.．]|[(（][一二三四五六七八九十\d]+[)）]|\d+\s*[、.．](?!\d)|第[一二三四五六七八九十]+[、，,]?)\s*"
+)
+_ENUM_WORD = re.compile(r"^[一二三四五六七八九十]+[是要]")
+_YOUXUN = re.compile(r"^又讯\s*[:：]\s*")
+_LABEL_LINE = re.compile(r"^【[^】]{1,30}】\s*[:：]?$")
+_MAX_HEADLINE_LINES = 3
+
+
+@lru_cache(maxsize=4096)
+def _names_place(text: str) -> bool:
+    """Does this short line name a place or a named organisation?"""
+    simple = to_simplified(text)
+    return bool(org_in_text(simple)) or regions.recognize([simple]).code is not None
+
+
+def _without(whole: str, part: str) -> str:
+    """What is left of ``whole`` once ``part`` (the attribution kept as a field) is taken out."""
+    return whole.replace(part, "", 1)
 
 
 @dataclass
 class Segment:
-    title: str | None
+    title: str | None = None
     blocks: list[str] = field(default_factory=list)
     attribution: str | None = None
     rule: str = "single"
     confidence: float = 1.0
-    title_block: Block | None = None
+    headline: list[str] = field(default_factory=list)  # the raw lines the title was made of
+    removed: list[str] = field(default_factory=list)  # markers stripped off (bullets, 又讯, 本报讯 …)
+    evidence: bool = False
 
-    @property
-    def evidence(self) -> bool:
-        return bool(self.attribution) or bool(self.title and _ORG_WORD.search(self.title))
+    def close(self) -> "Segment":
+        """Peel the attribution off the closing paragraph, or off the opening one."""
+        if self.blocks:
+            line = attribution_line(self.blocks[-1])
+            trailing = None if line else trailing_attribution(self.blocks[-1])
+            if line:
+                self.attribution = line
+                self.removed.append(_without(self.blocks.pop(), line))
+            elif trailing:
+                body, self.attribution = trailing
+                self.removed.append(_without(self.blocks[-1][len(body):], self.attribution))
+                self.blocks[-1] = body
+        if self.blocks and not self.attribution:
+            lead = lead_attribution(self.blocks[0])
+            if lead:
+                prefix, self.attribution = lead
+                self.removed.append(_without(prefix, self.attribution))
+                self.blocks[0] = self.blocks[0][len(prefix):]
+        self.blocks = [b for b in self.blocks if b]
+        if self.attribution or (self.title and _names_place(self.title)):
+            self.evidence = True
+        return self
 
 
 @dataclass
@@ -43,98 +88,206 @@ class Split:
     segments: list[Segment]
     rule: str
     confidence: float
+    dropped: list[str] = field(default_factory=list)
+
+    def pieces(self) -> list[str]:
+        """Every piece of text the split accounts for, in document order (for the invariant)."""
+        out = list(self.intro)
+        for seg in self.segments:
+            out += seg.headline + seg.removed + seg.blocks
+            if seg.attribution:
+                out.append(seg.attribution)
+        return out + self.dropped
 
 
-def is_title(block: Block) -> bool:
+def is_title(text: str) -> bool:
     """A short line that reads as a headline rather than a sentence."""
-    text = block.text
-    if not 4 <= len(text) <= 48 or text.endswith(_TITLE_END_BAD) or _SENTENCE_PUNCT.search(text):
+    if not 3 <= len(text) <= 48 or text.endswith(_TITLE_END_BAD) or _SENTENCE_PUNCT.search(text):
         return False
-    if _ENUMERATED.match(text) or attribution_line(text):
+    if _ENUM_WORD.match(text) or _LABEL_LINE.match(text) or attribution_line(text):
         return False
+    if _ENUMERATOR.match(text):  # `（一）青羊区科协（3项）` heads an item; `一、聚焦主业` is a sub-heading
+        return _names_place(_ENUMERATOR.sub("", text))
     return True
 
 
-def _attach(segment: Segment, text: str) -> None:
-    """Add a paragraph to a segment, peeling off a trailing attribution when it closes it."""
-    found = trailing_attribution(text)
-    if found:
-        body, segment.attribution = found
-        if body:
-            segment.blocks.append(body)
-    else:
-        segment.blocks.append(text)
+def _headline(lines: list[str]) -> tuple[str, list[str]]:
+    """The title of a headline group, and what was stripped to make it."""
+    removed = []
+    parts = []
+    for line in lines:
+        enum = _ENUMERATOR.match(line)
+        if enum:
+            removed.append(enum.group(0))
+            line = line[enum.end():]
+        parts.append(line)
+    return " ".join(parts), removed
 
 
-def _closes(text: str) -> bool:
-    return bool(trailing_attribution(text) or attribution_line(text))
-
-
-def _add(segment: Segment, block: Block) -> None:
-    line = attribution_line(block.text)
-    if line:
-        segment.attribution = line
-    else:
-        _attach(segment, block.text)
-
-
-def _by_titles(blocks: list[Block]) -> tuple[list[str], list[Segment]]:
-    """Titled items: a headline line, then its paragraphs (the seed's format)."""
+def _by_titles(blocks: list[Block]) -> tuple[list[str], list[Segment], list[str]]:
+    """Titled items: a headline (1–3 lines), then its paragraphs (the seed's format)."""
     intro: list[str] = []
     segments: list[Segment] = []
+    dropped: list[str] = []
+    texts = [b.text for b in blocks]
+    titles = [is_title(t) and not b.bullet for t, b in zip(texts, blocks)]
+    i = 0
     current: Segment | None = None
-    for i, block in enumerate(blocks):
-        nxt = blocks[i + 1] if i + 1 < len(blocks) else None
-        starts = (
-            is_title(block)
-            and not block.bullet
-            and nxt is not None
-            and not is_title(nxt)
-            and (current is None or current.blocks or current.attribution)
-        )
-        if starts:
-            current = Segment(block.text, rule="titled", title_block=block)
+    while i < len(blocks):
+        j = i
+        while j < len(blocks) and titles[j] and j - i < _MAX_HEADLINE_LINES:
+            j += 1
+        group = texts[i:j]
+        has_body = j < len(blocks) and not titles[j]
+        if group and has_body and _opens_item(group, current):
+            if current is not None:
+                current.close()
+            title, removed = _headline(group)
+            current = Segment(title, rule="titled", headline=[title], removed=removed)
             segments.append(current)
-        elif current is None:
-            intro.append(block.text)
+            i = j
+            continue
+        if group and not has_body and j == len(blocks) and current is not None and _is_closed(current):
+            dropped += group  # a trailing headline with no body: the next article's teaser
+            break
+        if current is None:
+            intro.append(texts[i])
         else:
-            _add(current, block)
-    return intro, segments
+            current.blocks.append(texts[i])
+        i += 1
+    if current is not None:
+        current.close()
+    return intro, segments, dropped
 
 
-def _by_bullets(blocks: list[Block]) -> tuple[list[str], list[Segment]]:
+def _is_closed(segment: Segment) -> bool:
+    last = segment.blocks[-1] if segment.blocks else ""
+    return bool(segment.attribution or attribution_line(last) or trailing_attribution(last))
+
+
+def _opens_item(group: list[str], current: Segment | None) -> bool:
+    """A headline opens a new item if it names a place/organisation, or the item before
+    it has closed with an attribution, or it is the first one on the page."""
+    if current is None or _is_closed(current):
+        return True
+    return any(_names_place(line) for line in group)
+
+
+def _by_bullets(blocks: list[Block]) -> tuple[list[str], list[Segment], list[str]]:
     """Bulleted briefs: each ◆/●/▲/△/• line opens an item (a headline when short)."""
     intro: list[str] = []
     segments: list[Segment] = []
     current: Segment | None = None
     for i, block in enumerate(blocks):
         if block.bullet:
-            text = block.text[1:].strip()
+            if current is not None:
+                current.close()
+            marker, text = block.text[0], block.text[1:].strip()
             nxt = blocks[i + 1] if i + 1 < len(blocks) else None
-            headline = is_title(Block(text)) and nxt is not None and not nxt.bullet
-            current = Segment(text if headline else None, rule="bullets", title_block=block if headline else None)
+            current = Segment(rule="bullets", removed=[marker])
             segments.append(current)
-            if not headline and text:
-                _add(current, Block(text))
+            if is_title(text) and nxt is not None and not nxt.bullet:
+                current.title, current.headline = text, [text]
+            elif (pair := _title_and_body(text)) is not None:
+                current.title, body = pair
+                current.headline = [current.title]
+                current.blocks.append(body)
+            elif text:
+                current.blocks.append(text)
         elif current is None:
             intro.append(block.text)
         else:
-            _add(current, block)
-    return intro, segments
+            current.blocks.append(block.text)
+    if current is not None:
+        current.close()
+    return intro, segments, []
 
 
-def _by_attributions(blocks: list[Block]) -> tuple[list[str], list[Segment]]:
+_DATE_LEAD = re.compile(r"^\d|^[近日前今昨本上下]")
+
+
+def _title_and_body(text: str) -> tuple[str, str] | None:
+    """`标题 3月5日，…`: a headline and its body on one line, parted by a space."""
+    head, sep, rest = text.partition(" ")
+    if not sep or not rest or not 6 <= len(head) <= 40 or _DATE_LEAD.match(head) or not is_title(head):
+        return None
+    if not _SENTENCE_PUNCT.search(rest):
+        return None
+    return head, rest
+
+
+def _by_attributions(blocks: list[Block]) -> tuple[list[str], list[Segment], list[str]]:
     """Untitled briefs: an item ends where an attribution closes a paragraph."""
+    intro: list[str] = []
     segments: list[Segment] = []
-    current = Segment(None, rule="briefs")
+    current = Segment(rule="briefs")
     for block in blocks:
-        _add(current, block)
-        if _closes(block.text):
-            segments.append(current)
-            current = Segment(None, rule="briefs")
+        text = block.text
+        if not segments and not current.blocks and text.endswith(("：", ":")):
+            intro.append(text)  # `现将有关情况摘编如下：` introduces, it is not an item
+            continue
+        current.blocks.append(text)
+        if attribution_line(text) or trailing_attribution(text):
+            segments.append(current.close())
+            current = Segment(rule="briefs")
     if current.blocks:
-        segments.append(current)
-    return [], segments
+        segments.append(current.close())
+    return intro, segments, []
+
+
+def _by_lead_attributions(blocks: list[Block]) -> tuple[list[str], list[Segment], list[str]]:
+    """Items that open with their credit: `（通讯员 王芳）3月1日，…`, `本报讯（记者 甲）…`."""
+    intro: list[str] = []
+    segments: list[Segment] = []
+    current: Segment | None = None
+    for block in blocks:
+        if lead_attribution(block.text):
+            if current is not None:
+                current.close()
+            current = Segment(rule="lead-attribution")
+            segments.append(current)
+        if current is None:
+            intro.append(block.text)
+        else:
+            current.blocks.append(block.text)
+    if current is not None:
+        current.close()
+    return intro, segments, []
+
+
+def _split_youxun(segments: list[Segment]) -> list[Segment]:
+    """`又讯：` opens another item inside whatever item it appears in."""
+    out: list[Segment] = []
+    for seg in segments:
+        cuts = [i for i, b in enumerate(seg.blocks) if _YOUXUN.match(b)]
+        if not cuts:
+            out.append(seg)
+            continue
+        bounds = ([0] if cuts[0] else []) + cuts + [len(seg.blocks)]
+        blocks, attribution = seg.blocks, seg.attribution
+        for n, (a, b) in enumerate(zip(bounds, bounds[1:])):
+            part = seg if n == 0 else Segment(rule=seg.rule)
+            part.blocks = blocks[a:b]
+            marker = _YOUXUN.match(part.blocks[0])
+            if marker:
+                part.removed.append(marker.group(0))
+                part.blocks[0] = part.blocks[0][marker.end():]
+            if b == len(blocks):
+                part.attribution = attribution
+            else:
+                part.attribution = None
+                part.close()
+            part.evidence = part.evidence or bool(part.attribution) or bool(marker)
+            out.append(part)
+    return out
+
+
+_RULES = (
+    ("bullets", _by_bullets),
+    ("titled", _by_titles),
+    ("lead-attribution", _by_lead_attributions),
+    ("briefs", _by_attributions),
+)
 
 
 def _support(segments: list[Segment]) -> float:
@@ -146,35 +299,53 @@ def _support(segments: list[Segment]) -> float:
 def split_blocks(blocks: list[Block], page_title: str | None = None) -> Split:
     """The best-supported segmentation of a bulletin's body blocks."""
     proposals = []
-    for order, rule in enumerate((_by_bullets, _by_titles, _by_attributions)):
-        intro, segments = rule(blocks)
-        if sum(1 for b in blocks if b.bullet) < 2 and rule is _by_bullets:
+    bullets = sum(1 for b in blocks if b.bullet)
+    for order, (name, rule) in enumerate(_RULES):
+        if name == "bullets" and bullets < 2:
             continue
-        support = _support(segments)
-        proposals.append((support, -order, intro, segments))
+        intro, segments, dropped = rule(blocks)
+        segments = _split_youxun(segments)
+        proposals.append((_support(segments), -order, intro, segments, dropped))
     proposals.sort(key=lambda p: (p[0], p[1]), reverse=True)
-    if proposals and proposals[0][0] >= 0.5 and sum(s.evidence for s in proposals[0][3]) >= 2:
-        support, _, intro, segments = proposals[0]
-        confidence = round(0.5 + 0.5 * support, 2)
-        for seg in segments:
-            seg.confidence = confidence
-        return Split(intro, segments, segments[0].rule, confidence)
+    if proposals:
+        support, _, intro, segments, dropped = proposals[0]
+        if support >= 0.5 and sum(s.evidence for s in segments) >= 2:
+            confidence = round(0.5 + 0.5 * support, 2)
+            for seg in segments:
+                seg.confidence = confidence
+            return Split(intro, segments, segments[0].rule, confidence, dropped)
     return _single(blocks, page_title, unsure=any(p[0] > 0 for p in proposals))
 
 
 def _single(blocks: list[Block], page_title: str | None, unsure: bool) -> Split:
     """The whole page is one report. Low confidence when some rule saw items it did not trust."""
     segment = Segment(page_title, rule="single-unsure" if unsure else "single", confidence=0.5 if unsure else 1.0)
-    for i, block in enumerate(blocks):
-        if i == len(blocks) - 1:
-            _add(segment, block)  # only the closing paragraph can carry the attribution
-        else:
-            segment.blocks.append(block.text)
-    if segment.title is None and segment.blocks and is_title(blocks[0]):
+    segment.blocks = [b.text for b in blocks]
+    if segment.title is None and len(blocks) > 1 and is_title(blocks[0].text):
         segment.title = segment.blocks.pop(0)
-    return Split([], [segment] if segment.blocks or segment.title else [], segment.rule, segment.confidence)
+        segment.headline = [segment.title]
+    segment.close()
+    if segment.blocks or segment.title:
+        return Split([], [segment], segment.rule, segment.confidence)
+    # Nothing but a credit line: no article, and the text is kept as dropped.
+    return Split([], [], segment.rule, segment.confidence, segment.removed + [segment.attribution or ""])
 
 
 def lead_org(segment: Segment) -> str | None:
     """The organisation a report is about, from its title, else its first paragraph."""
-    return org_in_text(segment.title) or (org_in_text(segment.blocks[0]) if segment.blocks else None)
+    for text in (segment.title, segment.blocks[0] if segment.blocks else None):
+        if text:
+            org = _org_as_written(text)
+            if org:
+                return org
+    return None
+
+
+def _org_as_written(text: str) -> str | None:
+    """org_in_text on the simplified form, sliced from the text as written."""
+    simple = to_simplified(text)
+    org = org_in_text(simple)
+    if org is None or simple is text:
+        return org
+    start = simple.find(org)
+    return text[start : start + len(org)] if start >= 0 else org

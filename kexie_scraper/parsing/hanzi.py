@@ -1,0 +1,45 @@
+"""Traditional → simplified, for *matching* only: output text stays as the page wrote it.
+
+Patterns (科协, 供稿 …) and the region table are simplified; a page in 繁體 (科協, 臺山市)
+is matched through OpenCC's t2s conversion, the field's standard converter. Texts with
+no traditional-only character skip the converter entirely.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+
+@lru_cache(maxsize=1)
+def _converter():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+@lru_cache(maxsize=1)
+def _traditional_chars() -> re.Pattern[str]:
+    """The CJK characters that t2s changes, as one character class."""
+    chars = "".join(chr(i) for i in range(0x3400, 0xA000))
+    converted = _converter().convert(chars)
+    if len(converted) != len(chars):  # a phrase rule changed the length: fall back to per-char
+        changed = [c for c in chars if _converter().convert(c) != c]
+    else:
+        changed = [a for a, b in zip(chars, converted) if a != b]
+    return re.compile("[" + "".join(re.escape(c) for c in changed) + "]")
+
+
+def has_traditional(text: str | None) -> bool:
+    return bool(text) and _traditional_chars().search(text) is not None
+
+
+def to_simplified(text: str) -> str:
+    """Simplified form of ``text``; the same string object when nothing needs converting."""
+    if not text or not has_traditional(text):
+        return text
+    converted = _converter().convert(text)
+    # Keep positions aligned with the original so matches can slice the original text.
+    if len(converted) != len(text):
+        converted = "".join(_converter().convert(c) for c in text)
+    return converted
