@@ -62,6 +62,7 @@ class Tally:
         out = {"boundary_precision": p, "boundary_recall": r, "boundary_f1": f1}
         for name in FIELDS:
             out[name] = self.fields[name] / self.articles if self.articles else 1.0
+        out["body"] = self.fields["body"] / self.articles if self.articles else 1.0
         out["text_kept"] = 1 - self.lost_units / self.units if self.units else 1.0
         return out
 
@@ -144,6 +145,13 @@ def score_case(case: Case) -> tuple[Tally, list[str]]:
         match = pred[owners.most_common(1)[0][0]] if owners else None
         if match is None:
             continue
+        gold_body = "\n".join(_units({"body": article.get("body")}))
+        got_body = "\n".join(_units({"body": match.get("body")}))
+        tally.fields["body"] += gold_body == got_body
+        if gold_body != got_body:
+            extra = [u for u in got_body.split("\n") if u not in gold_body]
+            missing = [u for u in gold_body.split("\n") if u not in got_body]
+            notes.append(f"#{g_index + 1} body: extra {[_short(u) for u in extra]} missing {[_short(u) for u in missing]}")
         checks = {
             "title": (article.get("title") or None) == (match.get("title") or None),
             "attribution": article.get("attribution") == match.get("attribution"),
@@ -188,7 +196,7 @@ def report(total: Tally, by_format: dict[str, Tally], notes: dict[str, list[str]
         f"cases: {total.cases}  gold articles: {total.articles}  gold paragraphs: {total.units}",
         f"boundaries  precision {s['boundary_precision']:.3f}  recall {s['boundary_recall']:.3f}  F1 {s['boundary_f1']:.3f}",
         "fields      " + "  ".join(f"{f} {s[f]:.3f}" for f in FIELDS),
-        f"text kept   {s['text_kept']:.3f}",
+        f"bodies      exact {s['body']:.3f}  (no furniture in, nothing cut off)   gold text kept {s['text_kept']:.3f}",
         "",
         f"{'format':24} {'cases':>5} {'F1':>6} " + " ".join(f"{f[:6]:>6}" for f in FIELDS),
     ]

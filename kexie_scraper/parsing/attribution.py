@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from . import regions
 from .hanzi import to_simplified
 
 SENTENCE_END = "。！？!?”’」』…）)】．."
@@ -19,6 +20,8 @@ _LABELLED = re.compile(r"^(?:供稿|稿源|来源|作者|撰稿|通讯员|信息
 _SUFFIXED = re.compile(r"^(.{2,30}?)\s*(?:供稿|报送|供图)$")
 # Photo and text credits on their own line: `王五 摄`, `赵六 文/图`, `图/文 李四`.
 _CREDIT = re.compile(r"^(?:[\u4e00-\u9fff·]{2,5}[\s、]*){1,3}\s*(?:摄|摄影|文/图|图/文|文图|供图)$|^(?:文/图|图/文|摄影|文|图)\s*[:：/]?\s*[\u4e00-\u9fff·]{2,5}(?:[\s、]+[\u4e00-\u9fff·]{2,5}){0,2}$")
+# `晋安区科协 林志强`: an organisation and its reporter, unlabelled, on their own line.
+_ORG_PERSON = re.compile(r"^[\u4e00-\u9fff]{2,16}(?:科协|科学技术协会|学会|协会)\s+[\u4e00-\u9fff·]{2,4}(?:[\s、]+[\u4e00-\u9fff·]{2,4}){0,2}$")
 # A credit that opens a paragraph: `（通讯员 王芳）3月1日，…`, `本报讯（记者 甲 通讯员 乙）近日，…`.
 _LEAD = re.compile(r"^(?:本报讯|本刊讯|讯)?\s*[(（]\s*([^()（）\n]{2,40}?)\s*[)）]\s*")
 
@@ -75,7 +78,7 @@ def attribution_line(text: str) -> str | None:
     match = _SUFFIXED.match(simple)
     if match and ORG_SUFFIX.search(match.group(1)):
         return text.strip()
-    if _CREDIT.match(simple):
+    if _CREDIT.match(simple) or _ORG_PERSON.match(simple):
         return text.strip()
     return None
 
@@ -118,11 +121,26 @@ _LEAD_NOISE = re.compile(
 )
 
 
+# Organisations that need no place name to be named: 中国科协, 全国学会 …
+_NATIONAL = re.compile(r"^(?:中国|全国|中华)")
+_BARE = ("省科协", "市科协", "县科协", "区科协", "州科协", "镇科协", "乡科协", "旗科协")
+
+
 def org_in_text(text: str | None) -> str | None:
+    """The first named organisation in ``text``: it starts at a place name (遂宁市科协,
+    成都市青白江区科协) or is national (中国科协); bare 市科协 does not name one."""
     if not text:
         return None
     for match in _ORG_IN_TEXT.finditer(text):
-        org = _LEAD_NOISE.sub("", match.group(1))
-        if len(org) >= 3 and not org.startswith(("市科协", "县科协", "区科协", "省科协")) or org in ("中国科协",):
+        candidate = match.group(1)
+        places = regions.place_mentions(candidate)
+        if places:
+            start = candidate.find(places[0])
+            org = candidate[start:] if start >= 0 else _LEAD_NOISE.sub("", candidate)
+        else:
+            org = _LEAD_NOISE.sub("", candidate)
+            if not _NATIONAL.match(org):
+                continue
+        if len(org) >= 3 and org not in _BARE:
             return org
     return None

@@ -138,7 +138,8 @@ _GENERIC_TITLE = _css('meta[name="ArticleTitle"]', 'meta[property="og:title"]', 
 _GENERIC_DATE = _css('meta[name="PubDate"]', 'meta[property="article:published_time"]', 'meta[name="publishdate"]')
 _GENERIC_SOURCE = _css('meta[name="ContentSource"]')
 _GREETING = re.compile(r"今天是\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
-_TITLE_SUFFIX = re.compile(r"\s*[-_|—–]+\s*[^-_|—–]{2,20}$")
+# `标题-某某科协` / `标题_某某网`: a site name after the headline in <title> only.
+_TITLE_SUFFIX = re.compile(r"\s*[-_|]+\s*[^-_|]{2,20}(?:网|科协|政府|门户|官网|之家|协会|平台)\s*$")
 
 
 def _paragraph_score(el: etree._Element) -> int:

@@ -14,12 +14,27 @@ from dataclasses import dataclass, field
 
 from . import dates
 from .blocks import Block
+from .hanzi import to_simplified
 from .urls import first_url
 
 _ALIAS_SOURCE = re.compile(r"^(?:来源|来自|公众号)\s*[:：]\s*([A-Za-z][A-Za-z0-9_-]{2,40})\s+(\S.{0,30})$")
 _ORIGINAL = re.compile(r"^(?:原文链接|原文地址|阅读原文)\s*[:：]?\s*(.*)$")
-_FOOTER = re.compile(r"^(?:版权声明|免责声明|声明\s*[:：]|推荐资讯|相关推荐|热门推荐|相关阅读|猜你喜欢|扫码关注|长按识别|分享到)")
-_CHROME = re.compile(r"^(?:电话|联系电话|邮箱|电子邮箱|E-?mail|传真|邮编|地址|ICP|京ICP|主办|承办)\s*[:：]?", re.I)
+# Furniture that ends the article: everything from here on is page chrome.
+_FOOTER = re.compile(
+    r"^(?:版权声明|免责声明|声明\s*[:：]|版权所有|本文版权|转载请注明|推荐资讯|相关推荐|热门推荐|热点推荐|新闻推荐|最新推荐|"
+    r"往期推荐|往期回顾|推荐阅读|延伸阅读|相关阅读|相关新闻|相关文章|猜你喜欢|扫码关注|长按识别|长按二维码|分享到|"
+    r"上一篇|下一篇|【\s*打印本页|【\s*关闭窗口|【\s*打印|打印本页|关闭窗口|点击查看原文|END$|- ?END ?-$)",
+    re.I,
+)
+# Lines of chrome that may stand anywhere (short lines only).
+_SPONSOR = re.compile(r"(?:主办|承办|协办)(?:单位)?$")
+_CHROME = re.compile(
+    r"^(?:电话|联系电话|邮箱|电子邮箱|E-?mail|传真|邮编|地址|ICP|京ICP|主办|承办|"
+    r"责任编辑|编辑|审核|审校|校对|初审|复审|终审|监制|出品|值班编辑|编审|排版|美编|"
+    r"发布时间|发布日期|浏览次数|阅读次数|点击数|点击量|字号|【?\s*字体)\s*[:：]?|"
+    r"^(?:编辑|审核|校对)[:：]\S+\s+(?:编辑|审核|校对)[:：]|浏览次数[:：]|【\s*大\s*中\s*小\s*】",
+    re.I,
+)
 _HEADER_SOURCE = re.compile(r"^(?:来源|来自)\s*[:：]\s*(\S{2,30})$")
 _SITE_DATE = re.compile(r"^\S{2,20}\s+\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$")
 
@@ -45,19 +60,19 @@ def strip_metadata(blocks: list[Block], with_header: bool) -> tuple[list[Block],
     kept: list[Block] = []
     in_footer = False
     for block in blocks[start:]:
-        text = block.text
+        text = to_simplified(block.text)  # patterns are simplified; 繁體 pages match too
         alias = _ALIAS_SOURCE.match(text)
         original = _ORIGINAL.match(text)
         if alias:
-            meta.publisher_alias, meta.publisher = alias.group(1), alias.group(2).strip()
+            meta.publisher_alias, meta.publisher = alias.group(1), block.text[alias.start(2):alias.end(2)].strip()
             in_footer = True
         elif original and (first_url(text) or not original.group(1)):
             meta.original_url = meta.original_url or first_url(text)
             in_footer = True
         elif _FOOTER.match(text):
             in_footer = True
-        if in_footer or alias or original or (len(text) <= 60 and _CHROME.match(text)):
-            meta.dropped.append(text)
+        if in_footer or alias or original or (len(text) <= 60 and (_CHROME.match(text) or _SPONSOR.search(text))):
+            meta.dropped.append(block.text)
         else:
             kept.append(block)
     # A `来源:name` line that opens the body names the publisher, it is not a report's source.

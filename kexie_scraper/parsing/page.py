@@ -18,7 +18,7 @@ from .hanzi import to_simplified
 from .layouts import extract_fields
 from .metadata import strip_metadata
 from .split import Segment, lead_org, split_blocks
-from .text import clean_line
+from .text import clean_line, hash_form
 from .urls import canonical_url, canonical_wechat_url, is_safe_http_url
 
 
@@ -79,6 +79,9 @@ def parse_page(
     original = meta.original_url or (fields.original_url if fields else None)
     if original and is_safe_http_url(original):
         bulletin.original_url = canonical_wechat_url(original) or canonical_url(original)
+    # Content containers often repeat the page headline (and its date line) at the top.
+    while blocks and bulletin.title and _same_headline(blocks[0].text, bulletin.title):
+        meta.dropped.append(blocks.pop(0).text)
     if not blocks:
         return _empty(bulletin, pagestate.NO_CONTENT, layout, meta.dropped)
 
@@ -93,6 +96,10 @@ def parse_page(
     ]
     bulletin.article_count = len(articles)
     return ParseResult(pagestate.OK, bulletin, articles, layout, meta.dropped)
+
+
+def _same_headline(text: str, title: str) -> bool:
+    return hash_form(text) == hash_form(title)
 
 
 def _empty(bulletin: Bulletin, state: str, layout: str | None = None, dropped: list[str] | None = None) -> ParseResult:

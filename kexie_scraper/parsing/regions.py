@@ -14,15 +14,13 @@ Each name form carries its candidate divisions and a *kind* that decides where i
   their sub-divisions (南京鼓楼区), or as the whole text;
 * former names (临安市) count like full names and report ``former_name``.
 
-Speed: one Aho-Corasick pass per text, over the *reversed* text.  pyahocorasick looks a
-character up among a node's children linearly; forwards, the root has ~1,000 children (one
-per first character) and a 2,000-character text took ~0.6 ms.  Backwards, every pattern
-starts with a suffix character (市县区州旗盟省) or with the 科 of an org word (a short form
-is only searched as "德阳科"), so the root has about ten children.  Chains (南京 before
-鼓楼区) and parents (马鞍山市 before 和县) are then checked with ``str.endswith``.
-
-Ambiguous names (鼓楼区 ×4) are settled by the other mentions in the same text, then the
-province hint, then the other texts; failing that the common ancestor is returned.
+Speed: one Aho-Corasick pass per text.  pyahocorasick looks a character up among a
+node's children linearly, so the automaton must have no node with many children: scanned
+forwards by character, the root has ~1,000 (one per first character) and a 2,000-character
+text took ~0.6 ms.  So the scan runs over the *reversed* UTF-16 bytes (as a latin-1 str):
+every pattern then starts with the bytes of a suffix (市县区州旗盟省) or of the 科 of an org
+word (a short form is only searched as "德阳科"), and no node has more than 256 children.
+Chains (南京 before 鼓楼区) and parents (马鞍山市 before 和县) are checked with ``str.endswith``.
 """
 
 from __future__ import annotations
@@ -158,6 +156,7 @@ class _Index(NamedTuple):
     whole: dict[str, tuple[_Cand, ...]]  # short form → candidates, when it is the whole text
     anc_short: dict[str, tuple[tuple[str, tuple[_Cand, ...]], ...]]  # code → its ancestors' short forms
     anc_forms: dict[str, tuple[str, ...]]  # code → every name form of its ancestors
+    anc_last: dict[str, frozenset[str]]  # code → last characters of its ancestors' forms
     province_names: dict[str, str]  # 四川省 / 四川 → 510000
 
 
@@ -221,10 +220,10 @@ def _load() -> _Index:
         names["新疆生产建设兵团"] = {"650000": _Cand("650000", _FULL, None)}
         shorts["兵团"] = {"650000": _Cand("650000", _SHORT, None)}
     for former, _code, _rev, current in _data_lines("former_names.tsv"):
-        slot = names.setdefault(former, {})
-        if current in divisions and current not in slot and current not in shorts.get(former, {}):
+        if current in divisions and current not in names.get(former, {}) and current not in shorts.get(former, {}):
             # (沙县 is both the former name and today's short form of 沙县区: the latter wins.)
-            slot[current] = _Cand(current, _WEAK if len(former) <= 2 else _FULL, former)
+            kind = _WEAK if len(former) <= 2 else _FULL
+            names.setdefault(former, {})[current] = _Cand(current, kind, former)
     for form, slot in shorts.items():
         if form in province_names:
             # 河南/海南/吉林/河北 alone mean the province, not 河南县, 海南州 or 吉林市.
@@ -238,27 +237,36 @@ def _load() -> _Index:
             groups.setdefault(c.kind, []).append(c)
         tail = "域" if name[-1] in "区县" else "场" if name[-1] == "市" else ""
         value = (_NAME, len(name), tail, tuple((k, tuple(v)) for k, v in sorted(groups.items())))
-        automaton.add_word(name[::-1], value)
+        automaton.add_word(_key(name), value)
     whole: dict[str, tuple[_Cand, ...]] = {}
     for form, slot in shorts.items():
         whole[form] = tuple(sorted(slot.values()))
         if form not in names:  # a name form wins the whole text anyway
-            automaton.add_word((form + "科")[::-1], (_ORG, len(form), "", whole[form]))
+            automaton.add_word(_key(form + "科"), (_ORG, len(form), "", whole[form]))
     automaton.make_automaton()
 
     anc_short: dict[str, tuple[tuple[str, tuple[_Cand, ...]], ...]] = {}
     anc_forms: dict[str, tuple[str, ...]] = {}
+    anc_last: dict[str, frozenset[str]] = {}
     for code, chain in chains.items():
         ancestors = chain[:-1]
         anc_short[code] = tuple(
             (form, (_Cand(a, _SHORT, None),)) for a in ancestors for form in own_shorts[a]
         )
         anc_forms[code] = tuple(divisions[a].name for a in ancestors) + tuple(f for f, _ in anc_short[code])
-    _INDEX = _Index(divisions, chains, city_key, automaton, whole, anc_short, anc_forms, province_names)
+        anc_last[code] = frozenset(f[-1] for f in anc_forms[code])
+    _INDEX = _Index(divisions, chains, city_key, automaton, whole, anc_short, anc_forms, anc_last, province_names)
     return _INDEX
 
 
 # --- matching -----------------------------------------------------------------------------
+
+_ASTRAL_RE = re.compile("[\U00010000-\U0010ffff]")
+
+
+def _key(name: str) -> str:
+    """A pattern as the automaton sees it: reversed UTF-16 bytes (see module docstring)."""
+    return name.encode("utf-16-le")[::-1].decode("latin-1")
 
 
 def _normalize(text: str) -> str:
@@ -277,14 +285,24 @@ def _after_parent(idx: _Index, text: str, start: int, code: str) -> bool:
 
 
 def _mentions(idx: _Index, text: str) -> list[Mention]:
-    """Valid, non-overlapping (leftmost-longest) place mentions in a normalised text."""
+    """Valid, non-overlapping (leftmost-longest) place mentions in a normalised text.
+
+    Offsets are character offsets into ``text``.
+    """
     n = len(text)
+    enc = text.encode("utf-16-le")
+    if len(enc) != 2 * n:  # astral characters (never in a name) take two code units
+        enc = _ASTRAL_RE.sub("\ufffd", text).encode("utf-16-le")
+    top = len(enc) - 1
     valid: list[Mention] = []
     whole = idx.whole.get(text)
     if whole:
         valid.append((0, n, whole))
-    for rev_end, (vtype, length, tail, groups) in idx.automaton.iter(text[::-1]):
-        s = n - 1 - rev_end  # the reversed match ends where the forward one starts
+    for rev_end, (vtype, length, tail, groups) in idx.automaton.iter(enc[::-1].decode("latin-1")):
+        b = top - rev_end  # the reversed match ends where the forward one starts
+        if b & 1:
+            continue  # matched across a character boundary
+        s = b >> 1
         if vtype == _ORG:
             if _ORG_RE.match(text, s + length):
                 valid.append((s, s + length, groups))
@@ -292,33 +310,39 @@ def _mentions(idx: _Index, text: str) -> list[Mention]:
         e = s + length
         if tail and text.startswith(tail, e):
             continue  # 河北区域, 振兴县域, 东方市场
+        if len(groups) == 1 and groups[0][0] == _FULL:
+            valid.append((s, e, groups[0][1]))
+            continue
         kept: list[_Cand] = []
         for kind, cands in groups:
             if kind == _FULL:
                 kept.extend(cands)
                 continue
-            left_ok = right_ok = False
+            clean = False
             if kind == _WEAK:
                 whole_text = s == 0 and e == n
                 left_ok = whole_text or s == 0 or not _CJK_RE.match(text, s - 1)
                 right_ok = whole_text or e == n or not _CJK_RE.match(text, e) or _ORG_RE.match(text, e)
-            for c in cands:
-                if (left_ok and right_ok) or _after_parent(idx, text, s, c.code):
-                    kept.append(c)
+                clean = bool(left_ok and right_ok)
+            kept.extend(c for c in cands if clean or _after_parent(idx, text, s, c.code))
         if kept:
             valid.append((s, e, tuple(kept)))
     if not valid:
         return []
     # A short form right before a mention of one of its sub-divisions: 南京鼓楼区, 四川德阳科协.
-    todo = list(valid)
+    todo = valid[:]
     while todo:
         s, _e, cands = todo.pop()
+        if s == 0:
+            continue
+        prev = text[s - 1]
         for c in cands:
-            for form, anc in idx.anc_short[c.code]:
-                if text.endswith(form, 0, s):
-                    m = (s - len(form), s, anc)
-                    valid.append(m)
-                    todo.append(m)
+            if prev in idx.anc_last[c.code]:
+                for form, anc in idx.anc_short[c.code]:
+                    if text.endswith(form, 0, s):
+                        m = (s - len(form), s, anc)
+                        valid.append(m)
+                        todo.append(m)
     valid.sort(key=lambda m: (m[0], m[0] - m[1]))
     chosen: list[Mention] = []
     last_end = 0
@@ -332,45 +356,64 @@ def _mentions(idx: _Index, text: str) -> list[Mention]:
 # --- resolution ---------------------------------------------------------------------------
 
 
-def _affinity(idx: _Index, a: str, b: str) -> int:
-    """3 same place, 2 same prefecture, 1 same province, 0 unrelated."""
-    if a == b:
-        return 3
-    ka = idx.city_key[a]
-    if ka is not None and ka == idx.city_key[b]:
-        return 2
-    return 1 if a[:2] == b[:2] else 0
+class _Places:
+    """How often each place, prefecture and province occurs among some mentions' candidates,
+    so that "is there *another* mention near this candidate?" is a few dict look-ups."""
 
+    def __init__(self, idx: _Index, mentions: Sequence[Mention]) -> None:
+        self.idx = idx
+        self.counts: dict[tuple[int, str], int] = {}
+        for m in mentions:
+            for key in self._keys(m[2]):
+                self.counts[key] = self.counts.get(key, 0) + 1
 
-def _support(idx: _Index, code: str, mentions: Sequence[Mention]) -> int:
-    return max((_affinity(idx, code, c.code) for m in mentions for c in m[2]), default=0)
+    def _keys(self, cands: Sequence[_Cand]) -> set[tuple[int, str]]:
+        keys: set[tuple[int, str]] = set()
+        for c in cands:
+            keys.add((3, c.code))
+            ck = self.idx.city_key[c.code]
+            if ck is not None:
+                keys.add((2, ck))
+            keys.add((1, c.code[:2]))
+        return keys
+
+    def support(self, c: _Cand, own: set[tuple[int, str]] = frozenset()) -> int:  # type: ignore[assignment]
+        """3 another mention may be this place, 2 one is in its prefecture, 1 in its province."""
+        ck = self.idx.city_key[c.code]
+        for level, key in ((3, c.code), (2, ck), (1, c.code[:2])):
+            if key is not None and self.counts.get((level, key), 0) > ((level, key) in own):
+                return level
+        return 0
 
 
 def _resolve(
-    idx: _Index, m: Mention, same_text: list[Mention], hint: str | None, others: list[Mention]
+    idx: _Index, m: Mention, same_text: _Places, hint: str | None, others: _Places | None
 ) -> tuple[str, str | None] | None:
-    """Pick one (code, former name) for a mention, or the code all its candidates share."""
+    """Pick one (code, former name) for a mention, or the code all its candidates share.
+
+    Candidates are ranked by the other mentions in the same text (南京市 before 鼓楼区), then
+    the province hint, then the mentions in the other texts, then current over former names.
+    """
     cands = m[2]
     if len(cands) > 1:
-        peers = [x for x in same_text if x is not m]
+        own = same_text._keys(cands)
 
         def score(c: _Cand) -> tuple[int, int, int, int]:
             return (
-                _support(idx, c.code, peers),
+                same_text.support(c, own),
                 1 if hint is not None and c.code[:2] == hint[:2] else 0,
-                _support(idx, c.code, others),
-                0 if c.former else 1,  # a current name beats a former one
+                others.support(c) if others else 0,
+                0 if c.former else 1,
             )
 
         scores = [score(c) for c in cands]
         best = max(scores)
         cands = tuple(c for c, sc in zip(cands, scores) if sc == best)
-    codes = sorted({c.code for c in cands})
-    if len(codes) == 1:
+    if len(cands) == 1 or len({c.code for c in cands}) == 1:
         return cands[0].code, cands[0].former
     # Still ambiguous: the deepest ancestor every candidate shares, if any.
     common = None
-    for level in zip(*(idx.chains[c] for c in codes)):
+    for level in zip(*(idx.chains[c.code] for c in cands)):
         if len(set(level)) != 1:
             break
         common = level[0]
@@ -422,17 +465,29 @@ def recognize(texts: Sequence[str | None], province_hint: str | None = None) -> 
         found = _mentions(idx, text)
         if not found:
             continue
-        others: list[Mention] = []
+        same_text = others = None
         if any(len(m[2]) > 1 for m in found):
-            for other in norm[i + 1 :]:  # texts before i named nothing
-                others.extend(_mentions(idx, other))
+            same_text = _Places(idx, found)
+            others = _Places(idx, [m for t in norm[i + 1 :] for m in _mentions(idx, t)])
         best: tuple[str, str | None] | None = None
         for m in found:
-            r = _resolve(idx, m, found, hint, others)
-            if r is None:
+            if len(m[2]) == 1:
+                r: tuple[str, str | None] | None = (m[2][0].code, m[2][0].former)
+            else:
+                assert same_text is not None
+                r = _resolve(idx, m, same_text, hint, others)
+            if r is None or r == best:
                 continue
             # Keep the first place; a later one only if it lies inside it (四川省德阳市 → 德阳市).
             if best is None or _is_ancestor(idx, best[0], r[0]):
                 best = r
         return _region(idx, *best) if best else Region()
     return _region(idx, hint) if hint else Region()
+
+
+def place_mentions(text: str | None) -> list[str]:
+    """Place names in ``text``, ambiguous ones included (鼓楼区), spaces removed, in order."""
+    if not text:
+        return []
+    norm = _normalize(text)
+    return [norm[s:e] for s, e, _ in _mentions(_load(), norm)] if norm else []

@@ -39,7 +39,7 @@ _MAX_HEADLINE_LINES = 3
 def _names_place(text: str) -> bool:
     """Does this short line name a place or a named organisation?"""
     simple = to_simplified(text)
-    return bool(org_in_text(simple)) or regions.recognize([simple]).code is not None
+    return bool(org_in_text(simple)) or bool(regions.place_mentions(simple))
 
 
 def _without(whole: str, part: str) -> str:
@@ -174,19 +174,24 @@ def _opens_item(group: list[str], current: Segment | None) -> bool:
 
 
 def _by_bullets(blocks: list[Block]) -> tuple[list[str], list[Segment], list[str]]:
-    """Bulleted briefs: each ◆/●/▲/△/• line opens an item (a headline when short)."""
+    """Bulleted briefs: each ◆/●/▲/△/• line opens an item (a headline when short).
+
+    Only the page's first marker opens items: a second marker (● under ★) marks
+    sub-points inside an item.
+    """
+    primary = next(b.bullet for b in blocks if b.bullet)
     intro: list[str] = []
     segments: list[Segment] = []
     current: Segment | None = None
     for i, block in enumerate(blocks):
-        if block.bullet:
+        if block.bullet == primary:
             if current is not None:
                 current.close()
             marker, text = block.text[0], block.text[1:].strip()
             nxt = blocks[i + 1] if i + 1 < len(blocks) else None
             current = Segment(rule="bullets", removed=[marker])
             segments.append(current)
-            if is_title(text) and nxt is not None and not nxt.bullet:
+            if is_title(text) and nxt is not None and nxt.bullet != primary:
                 current.title, current.headline = text, [text]
             elif (pair := _title_and_body(text)) is not None:
                 current.title, body = pair
@@ -232,6 +237,13 @@ def _by_attributions(blocks: list[Block]) -> tuple[list[str], list[Segment], lis
             current = Segment(rule="briefs")
     if current.blocks:
         segments.append(current.close())
+    # One-paragraph briefs after a first item of several paragraphs: its leading ones introduce.
+    if len(segments) >= 3 and len(segments[0].blocks) > 1:
+        sizes = sorted(len(seg.blocks) for seg in segments[1:])
+        if sizes[len(sizes) // 2] == 1:
+            extra = len(segments[0].blocks) - 1
+            intro += segments[0].blocks[:extra]
+            segments[0].blocks = segments[0].blocks[extra:]
     return intro, segments, []
 
 
@@ -296,8 +308,33 @@ def _support(segments: list[Segment]) -> float:
     return sum(s.evidence for s in segments) / len(segments)
 
 
+_CAPTION = re.compile(r"^(?:[(（]?\s*(?:图为|图：|图片：|上图|下图|左图|右图)|(?:图|照片)\s*\d+\s*[:：、]?)")
+_CAPTION_MARK = "▲△↑"
+
+
+def is_caption(text: str) -> bool:
+    """Photo captions: `图为活动现场。`, `（图为……）`, `▲活动现场` (a ▲ line naming no place)."""
+    if len(text) > 80:
+        return False
+    if _CAPTION.match(text):
+        return True
+    if text[0] in _CAPTION_MARK:
+        rest = text[1:].strip()
+        return bool(rest) and len(rest) <= 30 and not _SENTENCE_PUNCT.search(rest) and not _names_place(rest)
+    return False
+
+
 def split_blocks(blocks: list[Block], page_title: str | None = None) -> Split:
     """The best-supported segmentation of a bulletin's body blocks."""
+    captions = [b.text for b in blocks if is_caption(b.text)]
+    if captions:
+        blocks = [b for b in blocks if not is_caption(b.text)]
+    split = _best_split(blocks, page_title)
+    split.dropped += captions
+    return split
+
+
+def _best_split(blocks: list[Block], page_title: str | None) -> Split:
     proposals = []
     bullets = sum(1 for b in blocks if b.bullet)
     for order, (name, rule) in enumerate(_RULES):

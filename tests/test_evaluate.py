@@ -1,0 +1,51 @@
+"""The labelled evaluation set: its size, and the quality targets of issue 3."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from kexie_scraper.evaluate import TARGETS, evaluate, load_cases
+
+
+@pytest.fixture(scope="module")
+def scored():
+    cases = load_cases(subdir="eval")
+    total, by_format, notes = evaluate(cases)
+    return cases, total, by_format, notes
+
+
+def test_set_is_large_enough(scored):
+    cases = scored[0]
+    singles = [c for c in cases if len(c.expected["articles"]) == 1]
+    bulletins = [c for c in cases if len(c.expected["articles"]) > 1]
+    assert len(bulletins) >= 60
+    assert len(singles) >= 20
+
+
+@pytest.mark.parametrize("metric", sorted(TARGETS))
+def test_target_met(scored, metric):
+    total, notes = scored[1], scored[3]
+    value = total.scores()[metric]
+    assert value >= TARGETS[metric], f"{metric} {value:.3f} < {TARGETS[metric]}; misses: {notes}"
+
+
+def test_no_gold_text_lost(scored):
+    assert scored[1].scores()["text_kept"] == 1.0, scored[3]
+
+
+def test_every_format_is_covered(scored):
+    wanted = {
+        "titled", "briefs", "bullets", "attribution-line", "numbered-headers", "place-headers", "attribution-first",
+        "attribution-variants", "title-body-same-line", "two-line-headline", "subtitle", "intro", "youxun",
+        "furniture", "traditional", "same-org-consecutive", "traps", "single", "speaker-labels", "enumerations",
+    }
+    assert wanted <= set(scored[2])
+
+
+def test_cli_prints_scores():
+    out = subprocess.run([sys.executable, "-m", "kexie_scraper.cli", "evaluate", "--check"], capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "boundaries  precision" in out.stdout and "targets: all met" in out.stdout
