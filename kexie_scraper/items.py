@@ -7,7 +7,7 @@ README ("Output fields"); keep the two in step.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -23,7 +23,10 @@ class Region:
     former_name: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {
+            "province": self.province, "city": self.city, "county": self.county,
+            "code": self.code, "former_name": self.former_name,
+        }
 
 
 @dataclass

@@ -34,5 +34,9 @@ def looks_binary(body: bytes) -> bool:
         return False
     if b"\x00" in head:
         return True
-    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
     return controls / len(head) > 0.05
+
+
+# Bytes that do not occur in text: C0 controls other than tab, newlines, form feed, CR.
+_CONTROL_BYTES = bytes(b for b in range(32) if not 9 <= b <= 13)

@@ -8,11 +8,15 @@ Each name form carries its candidate divisions and a *kind* that decides where i
 
 * full names (德阳市, 青白江区) count anywhere, except before 域/场 (区域, 县域, 市场 are words);
 * two-character names (和县, 兴县, 新县) hide in ordinary words (振兴县域, 莅临县科协),
-  so they need a clean left edge, their parent just before, or to be the whole text;
-* generic names (城区, 郊区, 东区 …) only count right after their parent (攀枝花市东区);
-* short forms (德阳, 凉山州, 四川) only count before an org word (德阳科协), before one of
-  their sub-divisions (南京鼓楼区), or as the whole text;
+  so they need a clean left edge and right edge, their parent just before, or to be the
+  whole text;
+* generic names (城区, 郊区, 东区, 老城区 …) only count right after their parent (攀枝花市东区);
+* short forms (德阳, 凉山州, 四川) only count before an org word at the start of a word
+  (德阳科协), before one of their sub-divisions (南京鼓楼区), or as the whole text;
 * former names (临安市) count like full names and report ``former_name``.
+
+Ambiguous names (鼓楼区 ×4) are settled by the other mentions in the same text, then the
+province hint, then the other texts; failing that the deepest shared ancestor is returned.
 
 Speed: one Aho-Corasick pass per text.  pyahocorasick looks a character up among a
 node's children linearly, so the automaton must have no node with many children: scanned
@@ -28,6 +32,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from importlib import resources
+from operator import itemgetter
 from typing import NamedTuple, Sequence
 
 import ahocorasick
@@ -72,22 +77,30 @@ _ETHNIC = sorted(
 _AUTONOMOUS = ("自治州", "自治县", "自治旗", "自治区")
 _SUFFIXES = ("特别行政区", *_AUTONOMOUS, "地区", "林区", "特区", "新区", "矿区", "省", "市", "县", "区", "旗", "盟")
 
-# Generic words that are also district names: as short forms they are never a place, and
-# as full names they only count right after their parent (攀枝花市东区).
+# Generic words that are also district names (城区 = "urban area", 老城区 = "old town"): as
+# short forms they are never a place, and as full names they only count right after their
+# parent (攀枝花市东区, 洛阳市老城区).
 GENERIC_NAMES = frozenset(
     "城区 郊区 矿区 新区 东区 西区 南区 北区 中区 市中区 市辖区 开发区 高新区 经开区 "
+    "老城区 新城区 新市区 城中区 城东区 城西区 城南区 城北区 "
     "东郊区 西郊区 南郊区 北郊区 近郊区 远郊区".split()
 )
 _GENERIC_STEMS = frozenset(
     "市中 城关 城中 城东 城西 城南 城北 新城 老城 新市 高新 开发 经开".split()
 )
-# Short forms that name several unrelated places in common use (巴州 = 巴音郭楞 or 巴中的巴州区).
-_AMBIGUOUS_SHORT = frozenset({"巴州"})
+# Short forms never taken alone: several places in common use (巴州 = 巴音郭楞 or 巴中's
+# 巴州区), or ordinary words that meet 科协 (全州科协 = the whole 州's 科协, 新建科协组织).
+_UNUSABLE_SHORT = frozenset({"巴州", "全州", "新建", "资源"})
 
 # Words after which a short form (德阳, 凉山, 四川) is taken as a place.  All start with 科,
 # which the matcher relies on.  (市科协 etc. need no entry: 德阳市 is itself a name.)
-_ORG_WORDS = ("科协", "科学技术协会", "科技协会", "科技馆", "科学技术馆", "科技局", "科学技术局", "科普")
+# 科普 is left out: 新建科普基地, 硒资源科普 made too many false places.
+_ORG_WORDS = ("科协", "科学技术协会", "科技协会", "科技馆", "科学技术馆", "科技局", "科学技术局")
 _ORG_RE = re.compile("|".join(sorted(_ORG_WORDS, key=len, reverse=True)))
+# A short or two-character name must start a word: at the start, after a non-CJK character,
+# or after one of these characters that commonly precede an org name (近日德阳科协,
+# 由德阳科协, 与和县科协).  创新和科协 (新和) and 珠江源科技馆 (江源) stay out.
+_INTRODUCERS = frozenset("日前后年月由在与和及同向对经据为将把被让是的至赴到从自")
 
 # Whitespace between two CJK characters is layout (青 白 江 区), not a word break.
 _CJK = "\u3400-\u9fff\uf900-\ufaff"
@@ -129,7 +142,7 @@ def short_forms(name: str) -> list[str]:
     for suffix in ("自治州", "自治县", "自治旗"):
         if name.endswith(suffix):
             forms.insert(0, stem + suffix[-1])  # 凉山州, 峨边县, 鄂伦春旗
-    return [f for f in forms if f not in _AMBIGUOUS_SHORT]
+    return [f for f in forms if f not in _UNUSABLE_SHORT]
 
 
 # --- the index ------------------------------------------------------------------------------
@@ -152,7 +165,7 @@ class _Index(NamedTuple):
     divisions: dict[str, Division]
     chains: dict[str, tuple[str, ...]]  # code → codes from its province down to itself
     city_key: dict[str, str | None]  # code → its prefecture (the municipality for 直辖市)
-    automaton: ahocorasick.Automaton  # keys are reversed
+    automaton: ahocorasick.Automaton  # keys made by _key()
     whole: dict[str, tuple[_Cand, ...]]  # short form → candidates, when it is the whole text
     anc_short: dict[str, tuple[tuple[str, tuple[_Cand, ...]], ...]]  # code → its ancestors' short forms
     anc_forms: dict[str, tuple[str, ...]]  # code → every name form of its ancestors
@@ -220,10 +233,12 @@ def _load() -> _Index:
         names["新疆生产建设兵团"] = {"650000": _Cand("650000", _FULL, None)}
         shorts["兵团"] = {"650000": _Cand("650000", _SHORT, None)}
     for former, _code, _rev, current in _data_lines("former_names.tsv"):
-        if current in divisions and current not in names.get(former, {}) and current not in shorts.get(former, {}):
-            # (沙县 is both the former name and today's short form of 沙县区: the latter wins.)
+        if current in divisions and current not in names.get(former, {}):
+            # 沙县, 大通县: once official, now today's short form of 沙县区, 大通回族土族自治县.
+            # Still a full name, but not reported as a former one.
+            shown = None if current in shorts.get(former, {}) else former
             kind = _WEAK if len(former) <= 2 else _FULL
-            names.setdefault(former, {})[current] = _Cand(current, kind, former)
+            names.setdefault(former, {})[current] = _Cand(current, kind, shown)
     for form, slot in shorts.items():
         if form in province_names:
             # 河南/海南/吉林/河北 alone mean the province, not 河南县, 海南州 or 吉林市.
@@ -261,6 +276,7 @@ def _load() -> _Index:
 
 # --- matching -----------------------------------------------------------------------------
 
+_START, _END = itemgetter(0), itemgetter(1)
 _ASTRAL_RE = re.compile("[\U00010000-\U0010ffff]")
 
 
@@ -277,6 +293,10 @@ def _normalize(text: str) -> str:
 
 def _is_ancestor(idx: _Index, a: str, c: str) -> bool:
     return a != c and a in idx.chains[c]
+
+
+def _word_start(text: str, pos: int) -> bool:
+    return pos == 0 or text[pos - 1] in _INTRODUCERS or not _CJK_RE.match(text, pos - 1)
 
 
 def _after_parent(idx: _Index, text: str, start: int, code: str) -> bool:
@@ -304,7 +324,7 @@ def _mentions(idx: _Index, text: str) -> list[Mention]:
             continue  # matched across a character boundary
         s = b >> 1
         if vtype == _ORG:
-            if _ORG_RE.match(text, s + length):
+            if _ORG_RE.match(text, s + length) and _word_start(text, s):
                 valid.append((s, s + length, groups))
             continue
         e = s + length
@@ -321,7 +341,7 @@ def _mentions(idx: _Index, text: str) -> list[Mention]:
             clean = False
             if kind == _WEAK:
                 whole_text = s == 0 and e == n
-                left_ok = whole_text or s == 0 or not _CJK_RE.match(text, s - 1)
+                left_ok = whole_text or _word_start(text, s)
                 right_ok = whole_text or e == n or not _CJK_RE.match(text, e) or _ORG_RE.match(text, e)
                 clean = bool(left_ok and right_ok)
             kept.extend(c for c in cands if clean or _after_parent(idx, text, s, c.code))
@@ -343,7 +363,8 @@ def _mentions(idx: _Index, text: str) -> list[Mention]:
                         m = (s - len(form), s, anc)
                         valid.append(m)
                         todo.append(m)
-    valid.sort(key=lambda m: (m[0], m[0] - m[1]))
+    valid.sort(key=_END, reverse=True)  # leftmost first, and the longest of those first
+    valid.sort(key=_START)
     chosen: list[Mention] = []
     last_end = 0
     for m in valid:
@@ -363,8 +384,9 @@ class _Places:
     def __init__(self, idx: _Index, mentions: Sequence[Mention]) -> None:
         self.idx = idx
         self.counts: dict[tuple[int, str], int] = {}
-        for m in mentions:
-            for key in self._keys(m[2]):
+        # Each distinct name counts once: 鼓楼区 … 鼓楼区 must not vouch for itself.
+        for cands in {id(m[2]): m[2] for m in mentions}.values():
+            for key in self._keys(cands):
                 self.counts[key] = self.counts.get(key, 0) + 1
 
     def _keys(self, cands: Sequence[_Cand]) -> set[tuple[int, str]]:
@@ -470,9 +492,14 @@ def recognize(texts: Sequence[str | None], province_hint: str | None = None) -> 
             same_text = _Places(idx, found)
             others = _Places(idx, [m for t in norm[i + 1 :] for m in _mentions(idx, t)])
         best: tuple[str, str | None] | None = None
+        seen: set[int] = set()
         for m in found:
-            if len(m[2]) == 1:
-                r: tuple[str, str | None] | None = (m[2][0].code, m[2][0].former)
+            cands = m[2]
+            if id(cands) in seen:  # the same name again (德阳市 … 德阳市) changes nothing
+                continue
+            seen.add(id(cands))
+            if len(cands) == 1:
+                r: tuple[str, str | None] | None = (cands[0].code, cands[0].former)
             else:
                 assert same_text is not None
                 r = _resolve(idx, m, same_text, hint, others)

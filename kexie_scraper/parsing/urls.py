@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
@@ -63,6 +64,7 @@ def canonical_wechat_url(url: str) -> str | None:
     return urlunsplit(("https", "mp.weixin.qq.com", "/s", query, ""))
 
 
+@lru_cache(maxsize=4096)
 def canonical_url(url: str) -> str:
     """The identity of a page: WeChat links by their article key, others by w3lib."""
     wechat = canonical_wechat_url(url)
