@@ -104,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=_demo)
     ev = sub.add_parser("evaluate", help="score splitting on the labelled evaluation set")
     ev.add_argument("--root", help="fixtures folder (default: the repo's fixtures/)")
-    ev.add_argument("--sets", nargs="+", default=["eval", "scimall"], help="sub-folders holding *.expected.json")
+    ev.add_argument("--sets", nargs="+", default=["eval", "holdout", "scimall"], help="sub-folders holding *.expected.json")
     ev.add_argument("--verbose", "-v", action="store_true", help="list what went wrong, case by case")
     ev.add_argument("--check", action="store_true", help="exit 3 when a target is missed")
     ev.set_defaults(func=_evaluate)

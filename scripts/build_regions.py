@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing the package
 
-from kexie_scraper.parsing.regions import GENERIC_NAMES, base_stem  # noqa: E402
+from kexie_scraper.parsing.regions import GENERIC_NAMES, WORDLIKE_NAMES, base_stem  # noqa: E402
 
 TAIWAN_CODE = "710000"
 MUNICIPALITIES = ("11", "12", "31", "50")
@@ -34,6 +34,8 @@ PLACEHOLDER_MARKS = ("辖", "行政")
 OVERRIDES = {("梅列区", "350402"): "350404"}
 
 Row = tuple[str, str, str, str, str, str]  # code, name, level, province, city, county
+DIVISION_COLUMNS = ("code", "name", "level", "province", "city", "county")
+FORMER_COLUMNS = ("former_name", "former_code", "last_seen_revision", "current_code")
 
 
 def current_divisions() -> list[Row]:
@@ -84,7 +86,8 @@ def former_names(current: list[Row]) -> list[tuple[str, str, str, str]]:
             if (
                 code.endswith("0000")  # provinces never changed name
                 or code[4] == "7"  # 2018+ functional zones (经济开发区, 管理区 …), not divisions
-                or name in GENERIC_NAMES
+                or name in GENERIC_NAMES  # 城区, 郊区, 老城区 …: too common to map
+                or name in WORDLIKE_NAMES
                 or any(m in name for m in PLACEHOLDER_MARKS)
                 or name[-1] not in SUFFIX_CHARS  # 西沙群岛, 畹町镇: not a county or prefecture name
             ):
@@ -136,8 +139,8 @@ def build(out_dir: Path) -> tuple[int, int]:
     out_dir.mkdir(parents=True, exist_ok=True)
     current = current_divisions()
     former = former_names(current)
-    write_tsv(out_dir / "divisions.tsv", ("code", "name", "level", "province", "city", "county"), current)
-    write_tsv(out_dir / "former_names.tsv", ("former_name", "former_code", "last_seen_revision", "current_code"), former)
+    write_tsv(out_dir / "divisions.tsv", DIVISION_COLUMNS, current)
+    write_tsv(out_dir / "former_names.tsv", FORMER_COLUMNS, former)
     return len(current), len(former)
 
 

@@ -204,9 +204,20 @@ def test_longest_match_wins():
     assert recognize(["延长沙市"]).code == "430100"  # 长沙市, although 延长 is a county stem
 
 
-@pytest.mark.parametrize("text", ["河北区域协同发展", "振兴县域经济", "东方市场", "城区学校", "郊区农民", "矿区", "东区", "西区"])
+@pytest.mark.parametrize(
+    "text", ["河北区域协同发展", "振兴县域经济", "东方市场", "城区学校", "郊区农民", "矿区", "东区", "西区"]
+)
 def test_words_that_contain_names_give_nothing(text):
     assert recognize([text]) == Region()
+
+
+def test_wordlike_names_where_a_reader_takes_them_as_places():
+    assert recognize(["新城区科协"], "内蒙古自治区").code == "150102"
+    assert recognize(["城中区科协“科普+”模式"], "青海省").code == "630103"
+    assert recognize(["今年以来，城中区科协立足辖区实际"], "青海省").code == "630103"
+    assert recognize(["洛阳市老城区开展活动"]).code == "410302"
+    assert recognize(["老城区"]).code == "410302"
+    assert recognize(["围绕老城区商贸业转型升级"]) == Region()
 
 
 def test_generic_names_after_their_parent():
@@ -319,7 +330,8 @@ def test_divisions_tsv_shape():
         assert len(r["code"]) == 6 and r["code"].isdigit(), r
         assert r["level"] in {"province", "city", "county"}, r
         assert "辖" not in r["name"], r  # no 市辖区 / 省直辖 placeholders
-    municipality = {r["name"] for r in DIVISIONS if r["code"][:2] in {"11", "12", "31", "50"} and r["level"] == "province"}
+    provinces = [r for r in DIVISIONS if r["level"] == "province"]
+    municipality = {r["name"] for r in provinces if r["code"][:2] in {"11", "12", "31", "50"}}
     assert municipality == {"北京市", "天津市", "上海市", "重庆市"}
     for r in DIVISIONS:
         if r["level"] == "county" and r["province"] in municipality:
@@ -343,7 +355,8 @@ def test_former_names_tsv_shape():
         assert set(r) == {"former_name", "former_code", "last_seen_revision", "current_code"}
         assert r["current_code"] in current, r
         assert len(r["former_code"]) == 6 and len(r["last_seen_revision"]) == 6, r
-    assert {"former_name": "临安市", "former_code": "330185", "last_seen_revision": "201709", "current_code": "330112"} in former
+    linan = {"former_name": "临安市", "former_code": "330185", "last_seen_revision": "201709", "current_code": "330112"}
+    assert linan in former
 
 
 def test_every_county_round_trips():

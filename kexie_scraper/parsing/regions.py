@@ -10,7 +10,9 @@ Each name form carries its candidate divisions and a *kind* that decides where i
 * two-character names (和县, 兴县, 新县) hide in ordinary words (振兴县域, 莅临县科协),
   so they need a clean left edge and right edge, their parent just before, or to be the
   whole text;
-* generic names (城区, 郊区, 东区, 老城区 …) only count right after their parent (攀枝花市东区);
+* generic names (城区, 郊区, 东区 …) only count right after their parent (攀枝花市东区);
+* names that are also words (老城区, 新城区, 城中区) count before an org word, after their
+  parent, or as the whole text;
 * short forms (德阳, 凉山州, 四川) only count before an org word at the start of a word
   (德阳科协), before one of their sub-divisions (南京鼓楼区), or as the whole text;
 * former names (临安市) count like full names and report ``former_name``.
@@ -30,16 +32,25 @@ Chains (南京 before 鼓楼区) and parents (马鞍山市 before 和县) are ch
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import resources
 from operator import itemgetter
-from typing import NamedTuple, Sequence
+from pathlib import Path
+from typing import NamedTuple
 
 import ahocorasick
 
 from kexie_scraper.items import Region
 
-__all__ = ["Division", "division", "province_from_publisher", "recognize", "base_stem", "short_forms"]
+__all__ = [
+    "Division",
+    "base_stem",
+    "division",
+    "place_mentions",
+    "province_from_publisher",
+    "recognize",
+    "short_forms",
+]
 
 
 @dataclass(frozen=True)
@@ -77,14 +88,17 @@ _ETHNIC = sorted(
 _AUTONOMOUS = ("自治州", "自治县", "自治旗", "自治区")
 _SUFFIXES = ("特别行政区", *_AUTONOMOUS, "地区", "林区", "特区", "新区", "矿区", "省", "市", "县", "区", "旗", "盟")
 
-# Generic words that are also district names (城区 = "urban area", 老城区 = "old town"): as
+# Generic words that are also district names (城区 = "urban area", 东区 = "east part"): as
 # short forms they are never a place, and as full names they only count right after their
-# parent (攀枝花市东区, 洛阳市老城区).
+# parent (攀枝花市东区).
 GENERIC_NAMES = frozenset(
-    "城区 郊区 矿区 新区 东区 西区 南区 北区 中区 市中区 市辖区 开发区 高新区 经开区 "
-    "老城区 新城区 新市区 城中区 城东区 城西区 城南区 城北区 "
+    "城区 郊区 矿区 新区 东区 西区 南区 北区 中区 市辖区 开发区 高新区 经开区 "
     "东郊区 西郊区 南郊区 北郊区 近郊区 远郊区".split()
 )
+# District names that are also common words (老城区 = "old town"): they count where a
+# reader would take them as the place — before an org word (新城区科协, 城中区科协), after
+# their parent (洛阳市老城区), or as the whole text — but not in 围绕老城区商贸业转型.
+WORDLIKE_NAMES = frozenset("老城区 新城区 新市区 城中区 城东区 城西区 城南区 城北区 市中区".split())
 _GENERIC_STEMS = frozenset(
     "市中 城关 城中 城东 城西 城南 城北 新城 老城 新市 高新 开发 经开".split()
 )
@@ -148,7 +162,7 @@ def short_forms(name: str) -> list[str]:
 # --- the index ------------------------------------------------------------------------------
 
 # Candidate kinds (see module docstring).
-_FULL, _WEAK, _GENERIC, _SHORT = range(4)
+_FULL, _WEAK, _GENERIC, _SHORT, _WORDLIKE = range(5)
 _NAME, _ORG = 0, 1  # automaton value types: a name, or a short form followed by 科
 
 
@@ -176,8 +190,13 @@ class _Index(NamedTuple):
 _INDEX: _Index | None = None
 
 
+# A path relative to the package (package data, see pyproject); importlib.resources would
+# add ~8 ms of imports to the first call for no gain on a plain install.
+_DATA = Path(__file__).resolve().parent.parent / "data"
+
+
 def _data_lines(name: str) -> list[list[str]]:
-    text = resources.files("kexie_scraper").joinpath("data", name).read_text(encoding="utf-8")
+    text = (_DATA / name).read_text(encoding="utf-8")
     return [line.split("\t") for line in text.splitlines()[1:] if line]
 
 
@@ -218,6 +237,8 @@ def _load() -> _Index:
     for d in divisions.values():
         if d.name in GENERIC_NAMES:
             kind = _GENERIC
+        elif d.name in WORDLIKE_NAMES:
+            kind = _WORDLIKE
         else:
             kind = _WEAK if len(d.name) <= 2 else _FULL
         names.setdefault(d.name, {})[d.code] = _Cand(d.code, kind, None)
@@ -263,11 +284,10 @@ def _load() -> _Index:
     anc_short: dict[str, tuple[tuple[str, tuple[_Cand, ...]], ...]] = {}
     anc_forms: dict[str, tuple[str, ...]] = {}
     anc_last: dict[str, frozenset[str]] = {}
+    short_cand = {a: (_Cand(a, _SHORT, None),) for a in divisions if own_shorts[a]}
     for code, chain in chains.items():
         ancestors = chain[:-1]
-        anc_short[code] = tuple(
-            (form, (_Cand(a, _SHORT, None),)) for a in ancestors for form in own_shorts[a]
-        )
+        anc_short[code] = tuple((form, short_cand[a]) for a in ancestors for form in own_shorts[a])
         anc_forms[code] = tuple(divisions[a].name for a in ancestors) + tuple(f for f, _ in anc_short[code])
         anc_last[code] = frozenset(f[-1] for f in anc_forms[code])
     _INDEX = _Index(divisions, chains, city_key, automaton, whole, anc_short, anc_forms, anc_last, province_names)
@@ -338,12 +358,12 @@ def _mentions(idx: _Index, text: str) -> list[Mention]:
             if kind == _FULL:
                 kept.extend(cands)
                 continue
-            clean = False
-            if kind == _WEAK:
-                whole_text = s == 0 and e == n
-                left_ok = whole_text or _word_start(text, s)
-                right_ok = whole_text or e == n or not _CJK_RE.match(text, e) or _ORG_RE.match(text, e)
-                clean = bool(left_ok and right_ok)
+            clean = s == 0 and e == n  # the whole text
+            if kind == _WEAK and not clean:
+                right_ok = e == n or not _CJK_RE.match(text, e) or _ORG_RE.match(text, e)
+                clean = bool(right_ok and _word_start(text, s))
+            elif kind == _WORDLIKE and not clean:
+                clean = bool(_ORG_RE.match(text, e) and _word_start(text, s))
             kept.extend(c for c in cands if clean or _after_parent(idx, text, s, c.code))
         if kept:
             valid.append((s, e, tuple(kept)))
@@ -430,12 +450,12 @@ def _resolve(
 
         scores = [score(c) for c in cands]
         best = max(scores)
-        cands = tuple(c for c, sc in zip(cands, scores) if sc == best)
+        cands = tuple(c for c, sc in zip(cands, scores, strict=True) if sc == best)
     if len(cands) == 1 or len({c.code for c in cands}) == 1:
         return cands[0].code, cands[0].former
     # Still ambiguous: the deepest ancestor every candidate shares, if any.
     common = None
-    for level in zip(*(idx.chains[c.code] for c in cands)):
+    for level in zip(*(idx.chains[c.code] for c in cands), strict=False):  # chains differ in depth
         if len(set(level)) != 1:
             break
         common = level[0]
