@@ -124,6 +124,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `kexie evaluate | head`: the reader left, nothing is wrong
+        sys.stderr.close()
+        return 0
     except Exception as exc:  # the CLI never shows a traceback; the message says what failed
         return _fail(f"{type(exc).__name__}: {exc}")
 
