@@ -46,8 +46,8 @@ def test_last_page_has_no_next_and_absolute_links_work():
 
 def test_list_dates_are_read_from_both_shapes():
     spider = make_spider()
-    p1 = dict(spider.list_entries(fixture_response(P1)))
-    p2 = dict(spider.list_entries(fixture_response(P2)))
+    p1 = {e.url: e.listed for e in spider.list_entries(fixture_response(P1))}
+    p2 = {e.url: e.listed for e in spider.list_entries(fixture_response(P2))}
     assert p1[DETAIL.format(7100012)] == date(2024, 6, 5)
     assert p2[DETAIL.format(7012345)] == date(2020, 3, 25)
     assert all(p1.values()) and all(p2.values())
