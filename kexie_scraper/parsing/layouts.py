@@ -15,6 +15,7 @@ from lxml import etree
 from lxml.cssselect import CSSSelector
 
 from . import dates
+from .metadata import labelled_source
 from .text import clean_line
 from .urls import unescape_url
 
@@ -80,30 +81,21 @@ class Layout:
         if not fields.published_at or not fields.publisher:
             line = info_line(tree)
             fields.published_at = fields.published_at or dates.labelled_date(line)
-            fields.publisher = fields.publisher or _labelled_source(line)
+            fields.publisher = fields.publisher or labelled_source(line)
         return fields
 
 
 # --- The article's info line: `时间:2025年05月19日 | 来源:管理组 | 浏览:` -----------------------
 # Read only from a short line that labels its date, so a greeting (`今天是…`) or a date in
 # the navigation is never taken for the article's date (sources.md §4.3, §6 item 20).
-_SOURCE_VALUE = re.compile(
-    r"(?:信息来源|文章来源|稿件来源|来源|来自)\s*[:：]\s*([^\s|｜丨:：]{2,30}?)"
-    r"(?=[\s|｜丨【]|(?:浏览|点击|阅读|作者|责任编辑|编辑|发布|字号)\S{0,3}[:：]|$)"
-)
 _INFO_MAX = 150
-
-
-def _labelled_source(text: str | None) -> str | None:
-    match = _SOURCE_VALUE.search(text or "")
-    return match.group(1) if match else None
 
 
 def _source_of(text: str | None) -> str | None:
     """`来源:XX` or an info line → XX; a bare name stays as it is."""
     if not text:
         return None
-    return _labelled_source(text) or re.sub(r"^(来源|来自|信息来源)\s*[:：]\s*", "", text) or None
+    return labelled_source(text) or re.sub(r"^(来源|来自|信息来源)\s*[:：]\s*", "", text) or None
 
 
 def _date_of(text: str | None) -> str | None:
@@ -255,7 +247,7 @@ def generic(tree: etree._Element, raw: str) -> PageFields:
     fields.published_at = _date_of(_first_text(tree, _GENERIC_DATE)) or dates.labelled_date(line)
     if not fields.published_at and body is not None:
         fields.published_at = dates.parse_date(dates.GREETING.sub(" ", body.text_content()[:3000]))
-    fields.publisher = _first_text(tree, _GENERIC_SOURCE) or _labelled_source(line)
+    fields.publisher = _first_text(tree, _GENERIC_SOURCE) or labelled_source(line)
     return fields
 
 
