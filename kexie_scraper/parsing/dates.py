@@ -40,7 +40,7 @@ def _build(groups: tuple[str | None, ...]) -> str | None:
 
 # A date next to a link in a list: any form above, or the old CAST jcms day-first form
 # `25 2021/03` (day in one tag, year/month in the next; RSSHub reads it as DDYYYY/MM).
-_LIST_DATE = re.compile(r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}")
+_LIST_DATE = re.compile(r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?")
 _DAY_FIRST = re.compile(r"(?<!\d)(\d{1,2})\s*(\d{4})\s*[/.-]\s*(\d{1,2})(?![\d/.-])")
 
 

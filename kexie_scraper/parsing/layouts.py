@@ -108,17 +108,21 @@ _LABEL_NODES = etree.XPath("//body//text()[contains(., '时间') or contains(., 
 
 
 def info_line(tree: etree._Element) -> str | None:
-    """The text of the shortest element around a labelled date (`时间：…`), or None."""
+    """The short line around a labelled date (`时间：…`), widened to take in its `来源：…`."""
     for node in _LABEL_NODES(tree):
+        lines: list[str] = []
         element = node.getparent()
-        for scope in (element, element.getparent() if element is not None else None):
-            if scope is None or not isinstance(scope.tag, str) or scope.tag in ("script", "style"):
+        for _ in range(3):  # the text's element, its parent, its grandparent (tails sit one level off)
+            if element is None or not isinstance(element.tag, str) or element.tag in ("script", "style", "body"):
                 break
-            text = clean_line(scope.text_content())
+            text = clean_line(element.text_content())
             if len(text) > _INFO_MAX:
                 break
             if dates.labelled_date(text):
-                return text
+                lines.append(text)
+            element = element.getparent()
+        if lines:
+            return next((line for line in lines if labelled_source(line)), lines[0])
     return None
 
 

@@ -188,7 +188,7 @@ def readable(response: Response) -> Response:
     Scrapy trusts the HTTP header over the page's <meta>; the parser's rescue
     (``parsing.decode``) knows better, so list pages get the same treatment as articles.
     """
-    if not isinstance(response, TextResponse) or response.text.count("\ufffd") <= 3:
+    if not isinstance(response, TextResponse):
         return response
     content_type = response.headers.get("Content-Type", b"").decode("latin-1") or None
     _, encoding = decode_html(response.body, content_type)
