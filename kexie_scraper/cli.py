@@ -40,7 +40,7 @@ def _split(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from .crawl import output_settings, run_spider, summary
+    from .crawl import output_settings, run_spiders, spider_names, summary, total
     from .replay import ReplayServer
 
     out = Path(args.out)
@@ -53,14 +53,16 @@ def _demo(args: argparse.Namespace) -> int:
             "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
             "LOG_LEVEL": args.log_level,
         }
-        stats = run_spider("scimall", settings, {})
-    report = summary(stats)
+        # Every source's fixture site, one spider after another, with default arguments.
+        stats = run_spiders([(name, {}) for name in spider_names()], settings)
+    by_source = {name: summary(s) for name, s in stats.items()}
+    report = total(list(by_source.values()))
     from .storage import open_store
 
     store = open_store(settings["KEXIE_STORE_URL"])
     report["stored_total"] = store.counts()
     store.close()
-    print(json.dumps({"out": str(out), "replay": server.url, **report}, ensure_ascii=False))
+    print(json.dumps({"out": str(out), "replay": server.url, **report, "sources": by_source}, ensure_ascii=False))
     return 0 if report["errors"] == 0 else 1
 
 
