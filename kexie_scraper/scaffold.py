@@ -79,6 +79,8 @@ class Page:
     content_type: str = "text/html; charset=utf-8"
 
 
+# The paging URLs are computed by the bases' own code, so the placeholders answer exactly
+# the requests the generated spider will make. (Imported late: Scrapy is heavy.)
 def _jcms_pages(url: str) -> list[Page]:
     from .spiders.base import BulletinSpider
 
@@ -101,7 +103,7 @@ def _jcms_pages(url: str) -> list[Page]:
 
 def _jpaas_pages(url: str) -> list[Page]:
     from .spiders.base import BulletinSpider
-    from .spiders.bases.hanweb_jpaas import page_param
+    from .spiders.bases.hanweb_jpaas import HanwebJpaasSpider, page_param
 
     article = urljoin(url, "/xw/art/2024/art_" + "0" * 32 + ".html")
     query = {"parseType": "bulidstatic", "webId": "1", "tplSetId": "1", "pageType": "column", "tagId": "list",
@@ -111,8 +113,6 @@ def _jpaas_pages(url: str) -> list[Page]:
     section = _list_page(f'<script parseType="bulidstatic" url="{unit}" querydata="{querydata}"></script>')
 
     def unit_page(page_no: int, html: str) -> Page:
-        from .spiders.bases.hanweb_jpaas import HanwebJpaasSpider
-
         page_url = BulletinSpider.with_query(
             urljoin(url, unit), **query, paramJson=page_param(page_no, HanwebJpaasSpider.jpaas_page_size)
         )

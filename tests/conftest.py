@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from scrapy.utils.test import get_crawler
 from scrapy.utils.url import url_is_from_any_domain
 from w3lib.url import canonicalize_url
 
+from kexie_scraper.capture import expected_article
 from kexie_scraper.items import Article, Bulletin
 from kexie_scraper.replay import Fixture, _route_key, load_fixtures
 
@@ -115,14 +116,14 @@ def expected_of_url(url: str) -> dict | None:
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
 
 
-REGION_KEYS = ("province", "city", "county", "code")
-
-
 def article_view(article) -> dict:
     """The fields an expected file pins, from an Article item or an article dict."""
-    a = article if isinstance(article, dict) else article.__dict__
-    return {"title": a["title"], "body": a["body"], "attribution": a["attribution"], "org": a["org"],
-            "region": {k: a["region"][k] for k in REGION_KEYS}}
+    return expected_article(article if isinstance(article, dict) else asdict(article))
+
+
+def requests_of(results) -> list[Request]:
+    """The requests among a callback's results."""
+    return [r for r in results if isinstance(r, Request)]
 
 
 def assert_crawl_matches_expected(crawl: OfflineCrawl) -> None:

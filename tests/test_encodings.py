@@ -12,10 +12,9 @@ from __future__ import annotations
 import json
 
 import pytest
-import scrapy
 from scrapy.http import HtmlResponse, Request
 
-from conftest import FIXTURES, article_view, fixture_meta, fixture_path, make_spider
+from conftest import FIXTURES, article_view, fixture_meta, fixture_path, make_spider, requests_of
 from kexie_scraper.parsing.decode import decode_html
 from kexie_scraper.parsing.page import parse_page
 from kexie_scraper.spiders.base import readable
@@ -66,7 +65,7 @@ def test_article_items_are_exact_under_every_header(name, header):
 @pytest.mark.parametrize("header", HEADERS.values(), ids=HEADERS.keys())
 def test_list_titles_are_exact_under_every_header(header):
     spider = make_spider(JxkxSpider)
-    out = [r for r in spider.parse_list(response("jxkx/list_p1", header)) if isinstance(r, scrapy.Request)]
+    out = requests_of(spider.parse_list(response("jxkx/list_p1", header)))
     titles = [r.cb_kwargs["list_title"] for r in out if r.callback == spider.parse_article]
     assert titles == ["江西省科协召开2019年全省科普工作会议", "景德镇市科协邀请张堃大师开展陶瓷技艺科普进校园活动"]
 

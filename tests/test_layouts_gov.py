@@ -87,3 +87,16 @@ def test_list_dates(text, want):
 def test_info_line_is_the_shortest_labelled_line():
     html = page("<div><p>今天是2025年06月06日</p><p>时间:2025年05月19日 | 来源:管理组 |</p><p>正文很长很长</p></div>")
     assert info_line(parse_html(html)) == "时间:2025年05月19日 | 来源:管理组 |"
+
+
+@pytest.mark.parametrize("url,want", [
+    ("https://www.zast.org.cn/art/2024/8/26/art_1673864_58973811.html", date(2024, 8, 26)),
+    ("https://www.imast.org.cn/xwdt/kxyw/202405/t20240512_4521873.html", date(2024, 5, 12)),
+    ("https://www.cast.org.cn/xw/KXYW/art/2025/art_333d3cfcf35f140347c22c00ca834064.html", date(2025, 12, 31)),
+    ("https://www.sckx.org.cn/views/news/detail/1.html", None),
+    ("https://www.zast.org.cn/art/2024/2/30/art_1_1.html", None),
+])
+def test_url_dates_bound_since(url, want):
+    from kexie_scraper.spiders.base import url_date
+
+    assert url_date(url) == want

@@ -8,18 +8,13 @@ from datetime import date
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-import scrapy
 
-from conftest import assert_crawl_matches_expected, crawl_offline, fixture_response, make_spider
+from conftest import assert_crawl_matches_expected, crawl_offline, fixture_response, make_spider, requests_of
 from kexie_scraper.spiders.bases.hanweb_jpaas import querydata
 from kexie_scraper.spiders.cast import CastSpider
 
 UNIT = "https://www.cast.org.cn/api-gateway/jpaas-publish-server/front/page/build/unit"
 EXTERNAL = "http://www.news.cn/tech/20250512/5f1e2d3c4b5a69788796a5b4c3d2e1f0/c.html"
-
-
-def requests_of(results):
-    return [r for r in results if isinstance(r, scrapy.Request)]
 
 
 def query(url):
@@ -69,7 +64,7 @@ def test_unit_page_links_titles_and_next_page():
     response = fixture_response("cast/section_jpaas_page1")
     entries = list(spider.list_entries(response))
     assert len(entries) == 4 and EXTERNAL not in [e.url for e in entries]
-    assert all(e.listed is None for e in entries)  # JPAAS lists carry no dates
+    assert {e.listed for e in entries} == {date(2025, 12, 31)}  # no dates in JPAAS lists: the URL's year bounds them
     notice = next(e for e in entries if e.url.startswith("https://sj.cast.org.cn/"))
     assert notice.title == "关于公布2025年度学术交流品牌项目入选名单的通知"  # shown cut with …, whole in title=
     out = requests_of(spider.parse_list(response, page_no=1))
@@ -118,6 +113,11 @@ def test_since_drops_undated_jpaas_articles_after_fetching():
     spider = make_spider(CastSpider, since="2025-05-20")
     crawl = crawl_offline(spider)
     assert sorted(b.published_at[:10] for b in crawl.bulletins) == ["2025-05-22", "2025-05-28"]
+
+
+def test_since_after_the_url_year_skips_jpaas_items_and_stops_paging():
+    spider = make_spider(CastSpider, since="2026-01-01")
+    assert requests_of(spider.parse_list(fixture_response("cast/section_jpaas_page1"), page_no=1)) == []
 
 
 def test_channels_argument():

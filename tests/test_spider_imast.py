@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import pytest
-import scrapy
 
-from conftest import assert_crawl_matches_expected, crawl_offline, fixture_response, make_spider
+from conftest import assert_crawl_matches_expected, crawl_offline, fixture_response, make_spider, requests_of
 from kexie_scraper.spiders.bases.trs import trs_next_page
 from kexie_scraper.spiders.imast import ImastSpider
 
 BASE = "https://www.imast.org.cn/xwdt/kxyw/"
-
-
-def requests_of(results):
-    return [r for r in results if isinstance(r, scrapy.Request)]
 
 
 def test_whole_column_crawl_matches_expected_articles():

@@ -4,14 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-import scrapy
 
-from conftest import assert_crawl_matches_expected, crawl_offline, fixture_meta, fixture_response, make_spider
+from conftest import assert_crawl_matches_expected, crawl_offline, fixture_meta, fixture_response, make_spider, requests_of
 from kexie_scraper.spiders.jxkx import JxkxSpider
-
-
-def requests_of(results):
-    return [r for r in results if isinstance(r, scrapy.Request)]
 
 
 def test_whole_column_crawl_matches_expected_articles():

@@ -8,7 +8,7 @@ import pytest
 import scrapy
 from scrapy.utils.test import get_crawler
 
-from conftest import fixture_response
+from conftest import fixture_response, requests_of
 from kexie_scraper.items import Article, Bulletin
 from kexie_scraper.spiders.scimall import ScimallSpider
 
@@ -20,10 +20,6 @@ DETAIL = "https://www.scimall.org.cn/article/detail?id={}"
 def make_spider(**kwargs):
     crawler = get_crawler(ScimallSpider)
     return crawler._create_spider(**kwargs) if hasattr(crawler, "_create_spider") else ScimallSpider.from_crawler(crawler, **kwargs)
-
-
-def requests_of(results):
-    return [r for r in results if isinstance(r, scrapy.Request)]
 
 
 def test_list_page_one_yields_articles_in_order_then_next_page():

@@ -4,16 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-import scrapy
 
-from conftest import assert_crawl_matches_expected, crawl_offline, fixture_response, make_spider
+from conftest import assert_crawl_matches_expected, crawl_offline, fixture_response, make_spider, requests_of
 from kexie_scraper.spiders.sckx import SckxSpider
 
 LIST = "https://www.sckx.org.cn/views/news/list/889c4b11-feb5-4c5b-b8e8-2a8de65f8b07/15/{}.html"
-
-
-def requests_of(results):
-    return [r for r in results if isinstance(r, scrapy.Request)]
 
 
 def test_whole_column_crawl_matches_expected_articles():

@@ -38,9 +38,11 @@ def _build(groups: tuple[str | None, ...]) -> str | None:
     return moment.isoformat()
 
 
+# A date as pages write it, with an optional time: 2020-06-12 10:30, 2019/5/8, 2025年05月19日.
+_DATE_VALUE = r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:\s*\d{1,2}[:：]\d{2}(?:[:：]\d{2})?)?"
 # A date next to a link in a list: any form above, or the old CAST jcms day-first form
 # `25 2021/03` (day in one tag, year/month in the next; RSSHub reads it as DDYYYY/MM).
-_LIST_DATE = re.compile(r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?")
+_LIST_DATE = re.compile(_DATE_VALUE)
 _DAY_FIRST = re.compile(r"(?<!\d)(\d{1,2})\s*(\d{4})\s*[/.-]\s*(\d{1,2})(?![\d/.-])")
 
 
@@ -58,7 +60,6 @@ def list_date(text: str | None) -> date | None:
 
 # A date the page labels as its own (`时间:2025年05月19日`, `发布时间：2020-06-12 10:30`);
 # greetings (`今天是…`, `当前时间：…`) are the site's clock, never the article's date.
-_DATE_VALUE = r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:\s*\d{1,2}[:：]\d{2}(?:[:：]\d{2})?)?"
 _LABELLED = re.compile(r"(?<!当前)(?<!现在)(?<!北京)(?:发布|更新|发稿|成文)?(?:时间|日期)\s*[:：]\s*(" + _DATE_VALUE + ")")
 GREETING = re.compile(r"(?:今天是|今日|当前时间\s*[:：]|现在时间\s*[:：]|北京时间\s*[:：]?)\s*" + _DATE_VALUE)
 

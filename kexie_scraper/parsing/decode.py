@@ -32,16 +32,25 @@ _SINGLE_BYTE = ("cp125", "windows125", "iso8859", "latin", "ascii", "mac", "koi8
 def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]:
     """(text, encoding). Never raises on arbitrary bytes."""
     encoding, text = html_to_unicode(content_type, body)
+    better = better_encoding(body, content_type, text)
+    if better and better != encoding:
+        encoding, text = better, to_unicode(body, better)
+    return _XML_DECL.sub("", text, count=1), encoding
+
+
+def better_encoding(body: bytes, content_type: str | None, text: str) -> str | None:
+    """An encoding that reads ``body`` better than the one that gave ``text`` (Scrapy's), or None."""
     chosen = _settle_conflict(body, content_type)
-    if chosen and chosen != encoding:
-        encoding, text = chosen, to_unicode(body, chosen)
+    if chosen:
+        text = to_unicode(body, chosen)
     if text.count("\ufffd") > 3:
         from bs4 import UnicodeDammit  # only on the rare broken page: bs4 is slow to import
 
         dammit = UnicodeDammit(body, ["gb18030", "utf-8", "big5"], is_html=True)
-        if dammit.unicode_markup is not None and dammit.unicode_markup.count("\ufffd") < text.count("\ufffd"):
-            text, encoding = dammit.unicode_markup, dammit.original_encoding or encoding
-    return _XML_DECL.sub("", text, count=1), encoding
+        markup = dammit.unicode_markup
+        if markup is not None and dammit.original_encoding and markup.count("\ufffd") < text.count("\ufffd"):
+            return dammit.original_encoding
+    return chosen
 
 
 def _settle_conflict(body: bytes, content_type: str | None) -> str | None:

@@ -15,7 +15,7 @@ from lxml import etree
 from lxml.cssselect import CSSSelector
 
 from . import dates
-from .metadata import labelled_source
+from .metadata import INFO_LINE_MAX, labelled_source
 from .text import clean_line
 from .urls import unescape_url
 
@@ -88,7 +88,6 @@ class Layout:
 # --- The article's info line: `时间:2025年05月19日 | 来源:管理组 | 浏览:` -----------------------
 # Read only from a short line that labels its date, so a greeting (`今天是…`) or a date in
 # the navigation is never taken for the article's date (sources.md §4.3, §6 item 20).
-_INFO_MAX = 150
 
 
 def _source_of(text: str | None) -> str | None:
@@ -116,7 +115,7 @@ def info_line(tree: etree._Element) -> str | None:
             if element is None or not isinstance(element.tag, str) or element.tag in ("script", "style", "body"):
                 break
             text = clean_line(element.text_content())
-            if len(text) > _INFO_MAX:
+            if len(text) > INFO_LINE_MAX:
                 break
             if dates.labelled_date(text):
                 lines.append(text)

@@ -47,7 +47,7 @@ _SOURCE_VALUE = re.compile(
 _INFO_LABEL = re.compile(
     r"(?:发布时间|发布日期|时间|日期|信息来源|文章来源|来源|作者|发布者|发布人|浏览次数|浏览量|浏览|点击数|点击率|阅读|字号)\s*[:：]"
 )
-_INFO_MAX = 120
+INFO_LINE_MAX = 150  # an info line is short; anything longer is content
 
 
 def labelled_source(text: str | None) -> str | None:
@@ -57,7 +57,7 @@ def labelled_source(text: str | None) -> str | None:
 
 
 def _info_line(text: str) -> bool:
-    if len(text) > _INFO_MAX or not _INFO_LABEL.match(text):
+    if len(text) > INFO_LINE_MAX or not _INFO_LABEL.match(text):
         return False
     return len(_INFO_LABEL.findall(text)) >= 2 or bool(dates.labelled_date(text))
 _SITE_DATE = re.compile(r"^\S{2,20}\s+\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$")

@@ -28,17 +28,39 @@ from scrapy.http import Response, TextResponse
 
 from ..items import Bulletin
 from ..parsing import dates, pagestate
-from ..parsing.decode import decode_html
+from ..parsing.decode import better_encoding
 from ..parsing.page import parse_page
 from ..parsing.text import clean_line
 
 _NEXT_TEXT = re.compile(r"^\s*(下一页|下页|后一页|next|›|»|>)\s*$", re.I)
 _ELLIPSIS = re.compile(r"(…+|\.{2,}|。{3,})\s*$")
+# Article URLs that carry their date: jcms /art/2024/8/26/art_…, TRS …/t20240512_1.html (the
+# day), JPAAS /art/2025/art_<hex>.html (the year only).
+_URL_DATES = (
+    re.compile(r"/art/(?P<y>\d{4})/(?P<m>\d{1,2})/(?P<d>\d{1,2})/art_"),
+    re.compile(r"/t(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})_\d+\.\w+$"),
+    re.compile(r"/art/(?P<y>\d{4})/art_"),
+)
+
+
+def url_date(url: str) -> date | None:
+    """The latest date an article URL allows: its day, or 31 December of its year."""
+    for pattern in _URL_DATES:
+        match = pattern.search(url)
+        if match:
+            parts = match.groupdict()
+            try:
+                return date(int(parts["y"]), int(parts.get("m") or 12), int(parts.get("d") or 31))
+            except ValueError:
+                return None
+    return None
 
 
 class ListEntry(NamedTuple):
     url: str  # absolute article URL
-    listed: date | None  # the date the list shows next to the link
+    # The date the list shows next to the link; else the latest its URL allows (JPAAS lists
+    # show none, but /art/2025/… rules out 2026). Only ever compared with `since`.
+    listed: date | None
     title: str | None  # the link's title, from the `title` attribute when the text is cut short
 
 
@@ -93,7 +115,7 @@ class BulletinSpider(scrapy.Spider):
             if not self.article_url_pattern.search(url) or url in seen:
                 continue
             seen.add(url)
-            yield ListEntry(url, self._entry_date(anchor, container), self._entry_title(anchor))
+            yield ListEntry(url, self._entry_date(anchor, container) or url_date(url), self._entry_title(anchor))
 
     @staticmethod
     def _entry_title(anchor: Selector) -> str | None:
@@ -191,8 +213,8 @@ def readable(response: Response) -> Response:
     if not isinstance(response, TextResponse):
         return response
     content_type = response.headers.get("Content-Type", b"").decode("latin-1") or None
-    _, encoding = decode_html(response.body, content_type)
-    return response.replace(encoding=encoding) if encoding != response.encoding else response
+    encoding = better_encoding(response.body, content_type, response.text)
+    return response.replace(encoding=encoding) if encoding and encoding != response.encoding else response
 
 
 __all__ = ["BulletinSpider", "Bulletin", "ListEntry", "readable"]

@@ -30,9 +30,13 @@ _DATASTORE = "<datastore"
 RECORD_CSS = "div.jcms-record"
 
 
+def is_datastore(text: str) -> bool:
+    return _DATASTORE in text[:200_000]
+
+
 def records(text: str) -> list[str] | None:
     """The record fragments of a jcms datastore, or None when the text holds no datastore."""
-    if _DATASTORE not in text[:200_000]:
+    if not is_datastore(text):
         return None
     return [r.strip() for r in _RECORD.findall(text)]
 
@@ -56,7 +60,7 @@ class HanwebJcmsSpider(BulletinSpider):
 
     def next_page_url(self, response: Response, page_no: int, entries: list[ListEntry]) -> str | None:
         text = response.text
-        if records(text) is None:
+        if not is_datastore(text):
             return super().next_page_url(response, page_no, entries)
         if self.dataproxy_path in response.url:  # a dataproxy page: ask for the next one
             return self.with_query(response.url, page=page_no + 1)

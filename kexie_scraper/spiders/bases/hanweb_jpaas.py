@@ -76,9 +76,9 @@ class HanwebJpaasSpider(BulletinSpider):
         return Selector(text=f"<html><body><ul>{html}</ul></body></html>"), "li"
 
     def next_page_url(self, response: Response, page_no: int, entries: list[ListEntry]) -> str | None:
-        if unit_html(response) is None:
-            return super().next_page_url(response, page_no, entries)
         query = dict(parse_qsl(urlsplit(response.url).query))
+        if "paramJson" not in query:  # not a unit page
+            return super().next_page_url(response, page_no, entries)
         try:
             current = json.loads(query.get("paramJson", "{}"))
         except ValueError:
