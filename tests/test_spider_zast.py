@@ -41,3 +41,13 @@ def test_max_pages_counts_dataproxy_pages():
     out = requests_of(spider.parse_list(fixture_response("zast/dataproxy_p2"), page_no=2))
     assert [r for r in out if r.callback == spider.parse_list] == []
     assert len(out) == 2
+
+
+def test_a_server_repeating_its_last_page_does_not_loop():
+    spider = make_spider(ZastSpider)
+    first = requests_of(spider.parse_list(fixture_response("zast/dataproxy_p2"), page_no=2))
+    (nxt,) = [r for r in first if r.callback == spider.parse_list]
+    # The server answers page 3 with page 2's records again (clamping past the end).
+    again = fixture_response("zast/dataproxy_p2", url=nxt.url, meta=nxt.meta)
+    out = requests_of(spider.parse_list(again, page_no=3))
+    assert [r for r in out if r.callback == spider.parse_list] == []

@@ -34,6 +34,7 @@ from ..parsing.text import clean_line
 
 _NEXT_TEXT = re.compile(r"^\s*(下一页|下页|后一页|next|›|»|>)\s*$", re.I)
 _ELLIPSIS = re.compile(r"(…+|\.{2,}|。{3,})\s*$")
+_PREVIOUS_PAGE = "kexie_previous_list_page"  # request meta: the article URLs of the page before
 # Article URLs that carry their date: jcms /art/2024/8/26/art_…, TRS …/t20240512_1.html (the
 # day), JPAAS /art/2025/art_<hex>.html (the year only).
 _URL_DATES = (
@@ -89,7 +90,6 @@ class BulletinSpider(scrapy.Spider):
         self.max_pages = int(max_pages) if max_pages not in (None, "") else None
         if self.max_pages is not None and self.max_pages < 1:
             raise ValueError("max_pages must be at least 1")
-        self._listed: set[str] = set()  # article URLs seen on list pages, to notice a repeated page
 
     async def start(self):
         for url in self.start_urls:
@@ -167,8 +167,9 @@ class BulletinSpider(scrapy.Spider):
             log = self.logger.warning if page_no == 1 else self.logger.debug
             log("no article links on list page %s", response.url)
             return
-        repeated = all(e.url in self._listed for e in entries)  # a server that repeats its last page
-        self._listed.update(e.url for e in entries)
+        urls = [e.url for e in entries]
+        # A server that answers past the end with its last page again: stop, do not loop.
+        repeated = set(urls) <= set(response.meta.get(_PREVIOUS_PAGE, ()))
         fresh = 0
         for entry in entries:
             if self.since and entry.listed and entry.listed < self.since:
@@ -179,7 +180,8 @@ class BulletinSpider(scrapy.Spider):
             return
         next_url = self.next_page_url(response, page_no, entries)
         if next_url:
-            yield scrapy.Request(next_url, callback=self.parse_list, cb_kwargs={"page_no": page_no + 1})
+            yield scrapy.Request(next_url, callback=self.parse_list, cb_kwargs={"page_no": page_no + 1},
+                                 meta={_PREVIOUS_PAGE: urls})
 
     # --- bulletin pages --------------------------------------------------------------------
     def parse_article(self, response: Response, list_title: str | None = None):
