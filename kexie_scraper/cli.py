@@ -4,6 +4,8 @@
   kexie demo [--out DIR]
   kexie evaluate [--verbose] [--check]
   kexie crawl SPIDER [--since DATE] [--max-pages N] [--out DIR]
+  kexie new-source NAME URL --base {jcms,jpaas,trs,path,static}
+  kexie capture URL [--name SOURCE/STEM] [--expected] [--force]
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import sys
 from pathlib import Path
 
 EXIT_USAGE = 2
+# The checkout this package runs from: where new sources and captures are written.
+CHECKOUT = Path(__file__).resolve().parent.parent
 
 
 def _split(args: argparse.Namespace) -> int:
@@ -40,7 +44,7 @@ def _split(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from .crawl import output_settings, run_spider, summary
+    from .crawl import output_settings, run_spiders, spider_names, summary, total
     from .replay import ReplayServer
 
     out = Path(args.out)
@@ -53,14 +57,16 @@ def _demo(args: argparse.Namespace) -> int:
             "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
             "LOG_LEVEL": args.log_level,
         }
-        stats = run_spider("scimall", settings, {})
-    report = summary(stats)
+        # Every source's fixture site, one spider after another, with default arguments.
+        stats = run_spiders([(name, {}) for name in spider_names()], settings)
+    by_source = {name: summary(s) for name, s in stats.items()}
+    report = total(list(by_source.values()))
     from .storage import open_store
 
     store = open_store(settings["KEXIE_STORE_URL"])
     report["stored_total"] = store.counts()
     store.close()
-    print(json.dumps({"out": str(out), "replay": server.url, **report}, ensure_ascii=False))
+    print(json.dumps({"out": str(out), "replay": server.url, **report, "sources": by_source}, ensure_ascii=False))
     return 0 if report["errors"] == 0 else 1
 
 
@@ -83,6 +89,36 @@ def _evaluate(args: argparse.Namespace) -> int:
     total, by_format, notes = evaluate(cases)
     print(report(total, by_format, notes, verbose=args.verbose))
     return 0 if targets_met(total) or not args.check else 3
+
+
+def _new_source(args: argparse.Namespace) -> int:
+    from .scaffold import new_source
+
+    root = Path(args.root)
+    try:
+        written = new_source(args.name, args.url, args.base, root)
+    except ValueError as error:
+        return _fail(str(error))
+    for path in written:
+        print(path.relative_to(root))
+    print(f"next: python -m pytest tests/test_spider_{args.name}.py; then capture real pages (docs/adding-a-source.md)")
+    return 0
+
+
+def _capture(args: argparse.Namespace) -> int:
+    from .capture import capture
+    from .settings import USER_AGENT
+
+    root = Path(args.root)
+    try:
+        written = capture(args.url, args.name, root / "fixtures", USER_AGENT, force=args.force, expected=args.expected)
+    except (ValueError, FileExistsError) as error:
+        return _fail(str(error))
+    except OSError as error:  # no route, DNS, timeout: say so in one line
+        return _fail(f"could not fetch {args.url}: {error}")
+    for path in written:
+        print(path.relative_to(root))
+    return 0
 
 
 def _fail(message: str) -> int:
@@ -115,6 +151,21 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--out", default="output")
     crawl.add_argument("--log-level", default="INFO")
     crawl.set_defaults(func=_crawl)
+    new = sub.add_parser("new-source", help="scaffold a spider, its placeholder fixtures and its test")
+    new.add_argument("name", help="spider name = file name, lower_snake_case (e.g. bast)")
+    new.add_argument("url", help="the first list page to crawl")
+    from .scaffold import FAMILIES
+
+    new.add_argument("--base", required=True, choices=sorted(FAMILIES), help="the site's CMS family")
+    new.add_argument("--root", default=str(CHECKOUT), help="the checkout to write into (default: this one)")
+    new.set_defaults(func=_new_source)
+    cap = sub.add_parser("capture", help="save one page as a fixture (needs network to the site)")
+    cap.add_argument("url")
+    cap.add_argument("--name", help="SOURCE/STEM, e.g. zast/list_p1 (default: derived from the URL)")
+    cap.add_argument("--expected", action="store_true", help="also write <name>.expected.json from the current parse, for review")
+    cap.add_argument("--force", action="store_true", help="replace a fixture that is not a placeholder")
+    cap.add_argument("--root", default=str(CHECKOUT), help="the checkout whose fixtures/ to write into")
+    cap.set_defaults(func=_capture)
     return parser
 
 

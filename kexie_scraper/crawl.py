@@ -26,15 +26,47 @@ def output_settings(out_dir: Path) -> dict[str, Any]:
 
 def run_spider(spider: str, settings: dict[str, Any], spider_args: dict[str, Any]) -> dict[str, Any]:
     """Run one spider to completion in this process; return its stats."""
-    # The package's own settings, wherever the command runs (no scrapy.cfg needed).
-    project = Settings()
-    project.setmodule("kexie_scraper.settings", priority="project")
+    return run_spiders([(spider, spider_args)], settings)[spider]
+
+
+def run_spiders(jobs: list[tuple[str, dict[str, Any]]], settings: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Run spiders one after another in this process (one reactor); return stats by spider.
+
+    One at a time, so the store and the feeds are never written by two crawlers at once,
+    and a later source sees what an earlier one stored (cross-source dedupe).
+    """
+    from twisted.internet import defer
+
+    project = project_settings()
     project.setdict(settings, priority="cmdline")
     process = CrawlerProcess(project)
-    crawler = process.create_crawler(spider)
-    process.crawl(crawler, **spider_args)
+    stats: dict[str, dict[str, Any]] = {}
+
+    @defer.inlineCallbacks
+    def one_after_another():
+        for name, args in jobs:
+            crawler = process.create_crawler(name)
+            yield process.crawl(crawler, **args)
+            stats[name] = dict(crawler.stats.get_stats())
+
+    # CrawlerProcess.join() waits while any crawl is active; each next crawl starts
+    # before the previous one is reported finished, so the reactor runs until the last.
+    one_after_another()
     process.start()
-    return dict(crawler.stats.get_stats())
+    return stats
+
+
+def project_settings() -> Settings:
+    """The package's own settings, wherever the command runs (no scrapy.cfg needed)."""
+    project = Settings()
+    project.setmodule("kexie_scraper.settings", priority="project")
+    return project
+
+
+def spider_names() -> list[str]:
+    from scrapy.spiderloader import SpiderLoader
+
+    return SpiderLoader.from_settings(project_settings()).list()
 
 
 def summary(stats: dict[str, Any]) -> dict[str, int]:
@@ -50,3 +82,9 @@ def summary(stats: dict[str, Any]) -> dict[str, int]:
         "known_bulletins": int(stats.get("kexie/duplicates/bulletins", 0)),
         "errors": int(stats.get("log_count/ERROR", 0)),
     }
+
+
+def total(summaries: list[dict[str, int]]) -> dict[str, int]:
+    """Field-wise sum of several summaries."""
+    keys = summaries[0].keys() if summaries else summary({}).keys()
+    return {k: sum(s[k] for s in summaries) for k in keys}

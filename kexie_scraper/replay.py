@@ -19,7 +19,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
-from scrapy.exceptions import NotConfigured
 from w3lib.url import canonicalize_url
 
 FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures"
@@ -128,6 +127,8 @@ class ReplayMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler):
+        from scrapy.exceptions import NotConfigured  # not at import: `kexie split` and `capture` stay Scrapy-free
+
         base = crawler.settings.get("KEXIE_REPLAY_URL")
         if not base:
             raise NotConfigured("KEXIE_REPLAY_URL not set: live crawling")

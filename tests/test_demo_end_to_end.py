@@ -33,14 +33,38 @@ def two_runs(tmp_path_factory):
     return out, first, second, lines_after_first
 
 
+# Per source: (list pages, bulletin pages, bulletins stored, articles stored, duplicates dropped).
+PER_SOURCE = {
+    "cast": (8, 11, 11, 15, 0),  # 3 JPAAS unit pages + 2 on sj, the jcms column + 2 dataproxy pages
+    "imast": (3, 5, 5, 7, 0),  # index.html, index_1.html, index_2.html
+    "jxkx": (2, 3, 3, 3, 0),  # GB18030 bytes under three header variants
+    "scimall": (2, 14, 13, 52, 6),  # 7100013 reposts 7100002: its six articles are duplicates
+    "sckx": (2, 17, 17, 17, 0),  # a full page of 15, then a short page
+    "zast": (3, 5, 5, 7, 0),  # the in-page datastore + 2 dataproxy pages
+}
+
+
+def test_first_run_crawls_every_source(two_runs):
+    out, first, _, lines = two_runs
+    from kexie_scraper.crawl import spider_names
+
+    assert sorted(first["sources"]) == sorted(spider_names()) == sorted(PER_SOURCE)
+    for name, (lists, pages, bulletins, articles, dupes) in PER_SOURCE.items():
+        got = first["sources"][name]
+        assert (got["list_pages"], got["bulletin_pages"], got["bulletins"], got["articles"], got["duplicates_dropped"]) == (
+            lists, pages, bulletins, articles, dupes), name
+        assert got["errors"] == 0 and got["bad_pages"] == 0, name
+
+
 def test_first_run_stores_articles(two_runs):
     out, first, _, lines = two_runs
     assert first["errors"] == 0 and first["bad_pages"] == 0
-    assert first["list_pages"] == 2 and first["bulletin_pages"] == 14
-    assert first["bulletins"] == 13
-    assert first["articles"] >= 12 and first["articles"] == len(lines) == 52
-    # 7100013 reposts 7100002: its six articles are dropped as duplicates.
+    assert first["list_pages"] == 20 and first["bulletin_pages"] == 55
+    assert first["bulletins"] == 54
+    assert first["articles"] == len(lines) == 101
     assert first["duplicates_dropped"] == 6
+    assert first["stored_total"] == {"bulletins": 54, "articles": 101}
+    assert {a["source"] for a in lines} == set(PER_SOURCE)
 
 
 def test_second_run_adds_nothing(two_runs):
@@ -70,7 +94,9 @@ def test_sqlite_matches_jsonl(two_runs):
         line = lines[aid]
         assert row["title"] == line["title"] and row["body"] == line["body"]
         assert row["region_code"] == line["region"]["code"]
-    assert db.execute("SELECT count(*) FROM bulletins").fetchone()[0] == 13
+    assert db.execute("SELECT count(*) FROM bulletins").fetchone()[0] == 54
+    rare = db.execute("SELECT body FROM articles WHERE source = 'jxkx' AND body LIKE '%林𫖯博士%'").fetchall()
+    assert len(rare) == 1  # a four-byte GB18030 character, through feeds and SQLite
     seed = db.execute(
         "SELECT title, org, region_code FROM articles WHERE bulletin_url LIKE '%7012345' ORDER BY position"
     ).fetchall()

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import FIXTURES, fixture_meta, fixture_path
+from conftest import FIXTURES, article_view, fixture_meta, fixture_path
 from kexie_scraper.parsing.page import parse_page
 
 # Source fixtures must parse exactly; the evaluation set (fixtures/eval) is scored by
@@ -30,13 +30,7 @@ def test_fixture_parses_to_expected(expected_path):
     assert result["page_state"] == expected["page_state"]
     for key, value in expected["bulletin"].items():
         assert result["bulletin"][key] == value, key
-    got = [
-        {"title": a["title"], "body": a["body"], "attribution": a["attribution"], "org": a["org"],
-         "region": {k: a["region"][k] for k in REGION_KEYS}}
-        for a in result["articles"]
-    ]
-    want = [{k: a[k] for k in ("title", "body", "attribution", "org", "region")} for a in expected["articles"]]
-    assert got == want
+    assert [article_view(a) for a in result["articles"]] == [article_view(a) for a in expected["articles"]]
 
 
 def test_there_are_enough_fixtures():

@@ -36,6 +36,30 @@ _CHROME = re.compile(
     re.I,
 )
 _HEADER_SOURCE = re.compile(r"^(?:来源|来自)\s*[:：]\s*(\S{2,30})$")
+# `来源:XX` inside a longer line: the value stops at a separator or at the next label.
+_SOURCE_VALUE = re.compile(
+    r"(?:信息来源|文章来源|稿件来源|来源|来自)\s*[:：]\s*([^\s|｜丨:：]{2,30}?)"
+    r"(?=[\s|｜丨【]|(?:浏览|点击|阅读|作者|责任编辑|编辑|发布|字号)\S{0,3}[:：]|$)"
+)
+# A government page's info line at the top of its content: `时间:2025年05月19日 | 来源:管理组 |`,
+# `发布时间：2020-06-12 来源：德阳市科协 浏览次数：128`. It is the page's, not a report's: a
+# labelled date, or two labelled fields. A lone `来源：某科协` is an attribution and stays.
+_INFO_LABEL = re.compile(
+    r"(?:发布时间|发布日期|时间|日期|信息来源|文章来源|来源|作者|发布者|发布人|浏览次数|浏览量|浏览|点击数|点击率|阅读|字号)\s*[:：]"
+)
+INFO_LINE_MAX = 150  # an info line is short; anything longer is content
+
+
+def labelled_source(text: str | None) -> str | None:
+    """XX in `… 来源:XX | …`, or None."""
+    match = _SOURCE_VALUE.search(text or "")
+    return match.group(1) if match else None
+
+
+def _info_line(text: str) -> bool:
+    if len(text) > INFO_LINE_MAX or not _INFO_LABEL.match(text):
+        return False
+    return len(_INFO_LABEL.findall(text)) >= 2 or bool(dates.labelled_date(text))
 _SITE_DATE = re.compile(r"^\S{2,20}\s+\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$")
 
 
@@ -71,7 +95,11 @@ def strip_metadata(blocks: list[Block], with_header: bool) -> tuple[list[Block],
             in_footer = True
         elif _FOOTER.match(text):
             in_footer = True
-        if in_footer or alias or original or (len(text) <= 60 and (_CHROME.match(text) or _SPONSOR.search(text))):
+        info = len(kept) <= 2 and not in_footer and _info_line(text)
+        if info:
+            meta.published_at = meta.published_at or dates.labelled_date(text)
+            meta.publisher = meta.publisher or labelled_source(text)
+        if in_footer or alias or original or info or (len(text) <= 60 and (_CHROME.match(text) or _SPONSOR.search(text))):
             meta.dropped.append(block.text)
         else:
             kept.append(block)
