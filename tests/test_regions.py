@@ -101,6 +101,7 @@ def test_same_text_beats_hint_and_hint_beats_other_texts():
 def test_repeated_ambiguous_name_does_not_vouch_for_itself():
     text = "南京市鼓楼区科协、朝阳区、鼓楼区、鼓楼区"
     assert recognize([text]).code == "320106"
+    assert recognize(["城中区科协，城中区科协与西宁市科技馆"]).code == "630103"
 
 
 def test_shared_prefecture_of_ambiguous_short_form():
@@ -277,6 +278,9 @@ def test_former_names():
     assert recognize(["襄樊市科协"]) == region("湖北省", "襄阳市", None, "420600", "襄樊市")
     assert recognize(["梅列区科协"]).code == "350404"  # merged into 三元区 in 2021
     assert recognize(["大厂区"]).former_name == "大厂区"  # 南京 大厂区, abolished in 2002
+    assert recognize(["盘县科协"], "贵州省").code == "520281"  # 盘县 → 盘州市 (new code, 2017)
+    assert recognize(["通县科协"]).code == "110112"  # 通县 → 通州区 (1997)
+    assert recognize(["郫县科协"]).code == "510117"  # 郫县 → 郫都区
 
 
 def test_current_name_beats_a_former_one():

@@ -87,6 +87,9 @@ _ETHNIC = sorted(
 # Suffixes stripped to get a name's stem, longest first so 自治州 wins over 州.
 _AUTONOMOUS = ("自治州", "自治县", "自治旗", "自治区")
 _SUFFIXES = ("特别行政区", *_AUTONOMOUS, "地区", "林区", "特区", "新区", "矿区", "省", "市", "县", "区", "旗", "盟")
+_SUFFIXES_BY_LAST: dict[str, tuple[str, ...]] = {}
+for _suffix in _SUFFIXES:
+    _SUFFIXES_BY_LAST[_suffix[-1]] = (*_SUFFIXES_BY_LAST.get(_suffix[-1], ()), _suffix)
 
 # Generic words that are also district names (城区 = "urban area", 东区 = "east part"): as
 # short forms they are never a place, and as full names they only count right after their
@@ -127,7 +130,7 @@ def base_stem(name: str) -> str:
 
     Shared with scripts/build_regions.py (former-name mapping), so keep it stable.
     """
-    for suffix in _SUFFIXES:
+    for suffix in _SUFFIXES_BY_LAST.get(name[-1:], ()):
         if name.endswith(suffix) and len(name) > len(suffix):
             core = name[: -len(suffix)]
             break
@@ -267,13 +270,17 @@ def _load() -> _Index:
             shorts[form] = {pcode: slot[pcode]}
 
     automaton = ahocorasick.Automaton()
+    tails = {"区": "域", "县": "域", "市": "场"}
     for name, slot in names.items():
-        groups: dict[int, list[_Cand]] = {}
-        for c in sorted(slot.values()):
-            groups.setdefault(c.kind, []).append(c)
-        tail = "域" if name[-1] in "区县" else "场" if name[-1] == "市" else ""
-        value = (_NAME, len(name), tail, tuple((k, tuple(v)) for k, v in sorted(groups.items())))
-        automaton.add_word(_key(name), value)
+        if len(slot) == 1:
+            (c,) = slot.values()
+            grouped: tuple[tuple[int, tuple[_Cand, ...]], ...] = ((c.kind, (c,)),)
+        else:
+            groups: dict[int, list[_Cand]] = {}
+            for c in sorted(slot.values()):
+                groups.setdefault(c.kind, []).append(c)
+            grouped = tuple((k, tuple(v)) for k, v in sorted(groups.items()))
+        automaton.add_word(_key(name), (_NAME, len(name), tails.get(name[-1], ""), grouped))
     whole: dict[str, tuple[_Cand, ...]] = {}
     for form, slot in shorts.items():
         whole[form] = tuple(sorted(slot.values()))
@@ -284,12 +291,15 @@ def _load() -> _Index:
     anc_short: dict[str, tuple[tuple[str, tuple[_Cand, ...]], ...]] = {}
     anc_forms: dict[str, tuple[str, ...]] = {}
     anc_last: dict[str, frozenset[str]] = {}
-    short_cand = {a: (_Cand(a, _SHORT, None),) for a in divisions if own_shorts[a]}
+    by_ancestors: dict[tuple[str, ...], tuple] = {}  # all counties of a prefecture share one entry
     for code, chain in chains.items():
         ancestors = chain[:-1]
-        anc_short[code] = tuple((form, short_cand[a]) for a in ancestors for form in own_shorts[a])
-        anc_forms[code] = tuple(divisions[a].name for a in ancestors) + tuple(f for f, _ in anc_short[code])
-        anc_last[code] = frozenset(f[-1] for f in anc_forms[code])
+        entry = by_ancestors.get(ancestors)
+        if entry is None:
+            pairs = tuple((f, (_Cand(a, _SHORT, None),)) for a in ancestors for f in own_shorts[a])
+            forms = tuple(divisions[a].name for a in ancestors) + tuple(f for f, _ in pairs)
+            entry = by_ancestors[ancestors] = (pairs, forms, frozenset(f[-1] for f in forms))
+        anc_short[code], anc_forms[code], anc_last[code] = entry
     _INDEX = _Index(divisions, chains, city_key, automaton, whole, anc_short, anc_forms, anc_last, province_names)
     return _INDEX
 
@@ -338,6 +348,7 @@ def _mentions(idx: _Index, text: str) -> list[Mention]:
     whole = idx.whole.get(text)
     if whole:
         valid.append((0, n, whole))
+    # Values: (_NAME, length, tail, ((kind, cands), ...)) or (_ORG, length of the short form, "", cands).
     for rev_end, (vtype, length, tail, groups) in idx.automaton.iter(enc[::-1].decode("latin-1")):
         b = top - rev_end  # the reversed match ends where the forward one starts
         if b & 1:
@@ -358,7 +369,7 @@ def _mentions(idx: _Index, text: str) -> list[Mention]:
             if kind == _FULL:
                 kept.extend(cands)
                 continue
-            clean = s == 0 and e == n  # the whole text
+            clean = kind != _GENERIC and s == 0 and e == n  # the whole text
             if kind == _WEAK and not clean:
                 right_ok = e == n or not _CJK_RE.match(text, e) or _ORG_RE.match(text, e)
                 clean = bool(right_ok and _word_start(text, s))
@@ -405,7 +416,7 @@ class _Places:
         self.idx = idx
         self.counts: dict[tuple[int, str], int] = {}
         # Each distinct name counts once: 鼓楼区 … 鼓楼区 must not vouch for itself.
-        for cands in {id(m[2]): m[2] for m in mentions}.values():
+        for cands in dict.fromkeys(m[2] for m in mentions):
             for key in self._keys(cands):
                 self.counts[key] = self.counts.get(key, 0) + 1
 
