@@ -44,6 +44,7 @@ class Bulletin:
     original_url: str | None = None
     page_state: str = "ok"
     intro: str | None = None
+    outro: str | None = None
     article_count: int = 0
     crawled_at: str | None = None
 

@@ -91,6 +91,7 @@ def parse_page(
 
     split = split_blocks(blocks, bulletin.title)
     bulletin.intro = "\n".join(split.intro) or None
+    bulletin.outro = "\n".join(split.outro) or None
     key = identity.bulletin_key(url, bulletin.original_url)
     bulletin.id = identity.bulletin_id(key) if key else None
     province = regions.province_from_publisher(to_simplified(bulletin.publisher or ""))

@@ -9,7 +9,7 @@ from ..items import Article, Bulletin
 from ..parsing import dates, identity
 from ..parsing.text import clean_line, clean_paragraphs
 
-_MULTILINE = {"body", "intro"}
+_MULTILINE = {"body", "intro", "outro"}
 _NOT_TEXT = {"region", "position", "split_confidence", "article_count"}
 
 
