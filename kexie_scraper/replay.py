@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -63,10 +64,18 @@ def load_fixtures(root: Path = FIXTURES_DIR) -> dict[str, Fixture]:
 class _Handler(BaseHTTPRequestHandler):
     routes: dict[str, Fixture] = {}
     counter: dict[str, int] = {}
+    paths: dict[str, int] = {}
+    lock = threading.Lock()
+    delay: float = 0.0
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-        fixture = self.routes.get(_route_key("http:/" + self.path))
-        self.counter["requests"] = self.counter.get("requests", 0) + 1
+        key = _route_key("http:/" + self.path)
+        fixture = self.routes.get(key)
+        with self.lock:
+            self.counter["requests"] = self.counter.get("requests", 0) + 1
+            self.paths[key] = self.paths.get(key, 0) + 1
+        if self.delay:
+            time.sleep(self.delay)  # widens the window in which a crawl can be killed mid-page
         if fixture is None:
             self._send(404, {"Content-Type": "text/plain; charset=utf-8"}, b"no fixture for this URL\n")
             return
@@ -86,10 +95,14 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class ReplayServer:
-    """A fixture server on 127.0.0.1 and a free port; use as a context manager."""
+    """A fixture server on 127.0.0.1 and a free port; use as a context manager.
 
-    def __init__(self, root: Path = FIXTURES_DIR) -> None:
-        handler = type("Handler", (_Handler,), {"routes": load_fixtures(root), "counter": {}})
+    ``delay`` seconds are slept before each response; ``fetches`` counts requests per page.
+    """
+
+    def __init__(self, root: Path = FIXTURES_DIR, delay: float = 0.0) -> None:
+        handler = type("Handler", (_Handler,), {"routes": load_fixtures(root), "counter": {}, "paths": {},
+                                                "lock": threading.Lock(), "delay": delay})
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.handler = handler
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
@@ -102,6 +115,12 @@ class ReplayServer:
     @property
     def requests_served(self) -> int:
         return self.handler.counter.get("requests", 0)
+
+    @property
+    def fetches(self) -> dict[str, int]:
+        """Route key (``/host/path?query``) → requests served, robots.txt included."""
+        with self.handler.lock:
+            return dict(self.handler.paths)
 
     def __enter__(self) -> "ReplayServer":
         self.thread.start()

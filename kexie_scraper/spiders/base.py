@@ -16,9 +16,13 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import scrapy
 from scrapy.http import Response
 
-from ..items import Bulletin
+from scrapy.spidermiddlewares.httperror import HttpError
+
+from ..items import Bulletin, PageDone
 from ..parsing import dates, pagestate
 from ..parsing.page import parse_page
+from ..parsing.urls import canonical_url
+from ..scheduling import TOKEN
 
 _NEXT_TEXT = re.compile(r"^\s*(下一页|下页|后一页|next|›|»|>)\s*$", re.I)
 _DATE_IN_TEXT = re.compile(r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}")
@@ -31,15 +35,27 @@ class BulletinSpider(scrapy.Spider):
       since      YYYY-MM-DD: skip list items dated before it, and stop paging once a
                  whole list page is older.
       max_pages  the number of list pages to read per channel (default: no limit).
+      refetch    1/true: fetch article pages even when already stored, and read list
+                 pages past known items (default: incremental, see below).
+
+    Incremental runs (setting ``KEXIE_INCREMENTAL``, on in the project settings): an
+    article page whose URL is already in the store (``article_urls``) is not fetched
+    again, and a list page whose article links are all stored ends the paging — the
+    rest of the channel was read by an earlier run.
     """
+
+    # False keeps a spider out of `kexie crawl --all`.
+    enabled: bool = True
 
     # BulletinSpider
     article_url_pattern: re.Pattern[str]
     list_item_css: str | None = None  # where one list entry (link + date) sits, if known
     page_param: str = "page"  # the query parameter that numbers list pages
 
-    def __init__(self, *args: Any, since: str | None = None, max_pages: str | int | None = None, **kwargs: Any):
+    def __init__(self, *args: Any, since: str | None = None, max_pages: str | int | None = None,
+                 refetch: str | bool = False, **kwargs: Any):
         super().__init__(*args, **kwargs)
+        self.refetch = refetch is True or str(refetch).strip().lower() in ("1", "true", "yes", "on")
         self.since: date | None = None
         if since:
             parsed = dates.parse_date(since)
@@ -52,7 +68,7 @@ class BulletinSpider(scrapy.Spider):
 
     async def start(self):
         for url in self.start_urls:
-            yield scrapy.Request(url, callback=self.parse_list, cb_kwargs={"page_no": 1})
+            yield scrapy.Request(url, callback=self.parse_list, errback=self.request_failed, cb_kwargs={"page_no": 1})
 
     # --- list pages ------------------------------------------------------------------------
     def list_entries(self, response: Response) -> Iterator[tuple[str, date | None]]:
@@ -108,18 +124,44 @@ class BulletinSpider(scrapy.Spider):
         self.crawler.stats.inc_value("kexie/list_pages")
         if not entries:
             self.logger.warning("no article links on list page %s", response.url)
-        fresh = 0
-        for url, listed in entries:
-            if self.since and listed and listed < self.since:
+        recent = [(url, listed) for url, listed in entries if not (self.since and listed and listed < self.since)]
+        known = self.stored_pages([url for url, _ in recent])
+        for url, _ in recent:
+            if canonical_url(url) in known:
+                self.crawler.stats.inc_value("kexie/skipped_stored_pages")
                 continue
-            fresh += 1
-            yield scrapy.Request(url, callback=self.parse_article)
-        all_older = bool(entries) and fresh == 0
-        if all_older or (self.max_pages and page_no >= self.max_pages):
+            yield scrapy.Request(url, callback=self.parse_article, errback=self.request_failed)
+        all_older = bool(entries) and not recent
+        all_known = bool(recent) and len(known) == len({canonical_url(u) for u, _ in recent})
+        if all_known:
+            self.logger.info("list page %s: every article is stored already, paging ends here", response.url)
+        if all_older or all_known or (self.max_pages and page_no >= self.max_pages):
             return
         next_url = self.next_page_url(response, page_no)
         if next_url:
-            yield scrapy.Request(next_url, callback=self.parse_list, cb_kwargs={"page_no": page_no + 1})
+            yield scrapy.Request(next_url, callback=self.parse_list, errback=self.request_failed,
+                                 cb_kwargs={"page_no": page_no + 1})
+
+    def stored_pages(self, urls: list[str]) -> set[str]:
+        """The canonical forms of ``urls`` already stored (empty when not incremental)."""
+        crawler = getattr(self, "crawler", None)
+        if self.refetch or not urls or crawler is None or not crawler.settings.getbool("KEXIE_INCREMENTAL"):
+            return set()
+        from ..pipelines.store_access import crawler_store
+
+        return crawler_store(crawler).known_page_urls(canonical_url(u) for u in urls)
+
+    def request_failed(self, failure):
+        """Errback of every request: log, and close the page (so a durable queue forgets it)."""
+        request = failure.request
+        self.crawler.stats.inc_value("kexie/failed_requests")
+        if failure.check(HttpError):
+            self.logger.info("%s: HTTP %s, nothing stored", request.url, failure.value.response.status)
+            url = failure.value.response.url
+        else:
+            self.logger.error("%s: %s", request.url, failure.getErrorMessage())
+            url = request.url
+        yield PageDone(url=url, token=request.meta.get(TOKEN))
 
     # --- bulletin pages --------------------------------------------------------------------
     def parse_article(self, response: Response):
