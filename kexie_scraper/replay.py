@@ -94,6 +94,17 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        import sys
+
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return  # the crawler went away mid-response (a killed worker): not the server's problem
+        super().handle_error(request, client_address)
+
+
 class ReplayServer:
     """A fixture server on 127.0.0.1 and a free port; use as a context manager.
 
@@ -103,7 +114,7 @@ class ReplayServer:
     def __init__(self, root: Path = FIXTURES_DIR, delay: float = 0.0) -> None:
         handler = type("Handler", (_Handler,), {"routes": load_fixtures(root), "counter": {}, "paths": {},
                                                 "lock": threading.Lock(), "delay": delay})
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd = _Server(("127.0.0.1", 0), handler)
         self.handler = handler
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 

@@ -109,3 +109,18 @@ def run_id(request):
         delete_run_keys(REDIS_URL, rid)
     except Exception:  # noqa: BLE001 - Redis gone: nothing to clean
         pass
+
+
+@pytest.fixture(scope="session")
+def baseline(tmp_path_factory):
+    """One uninterrupted single-process SQLite crawl of the fixture site: (summary, snapshot)."""
+    from crawlrun import Worker, snapshot
+    from kexie_scraper.replay import ReplayServer
+
+    tmp = tmp_path_factory.mktemp("baseline")
+    db = f"sqlite:///{tmp / 'k.sqlite'}"
+    with ReplayServer() as server:
+        worker = Worker(["crawl", "scimall", "--replay", server.url, "--database-url", db, "--no-feeds",
+                         "--log-level", "WARNING"], tmp, "baseline")
+        summary = worker.result()
+    return summary, snapshot(db)
