@@ -104,7 +104,10 @@ def _crawl(args: argparse.Namespace) -> int:
     if redis_url:
         settings["KEXIE_REDIS_URL"] = redis_url
         if args.replay:
-            settings.update(MAX_IDLE_TIME_BEFORE_CLOSE=2, KEXIE_REDIS_HEARTBEAT_TTL=5)
+            # The fixture site is one small domain: two requests at a time per worker, so
+            # the workers share it instead of the first one taking every request at once.
+            settings.update(MAX_IDLE_TIME_BEFORE_CLOSE=2, KEXIE_REDIS_HEARTBEAT_TTL=5,
+                            CONCURRENT_REQUESTS=2, CONCURRENT_REQUESTS_PER_DOMAIN=2)
     for name, value in (("KEXIE_RUN_ID", args.run_id), ("KEXIE_WORKER_ID", args.worker_id), ("JOBDIR", args.jobdir)):
         if value:
             settings[name] = value
