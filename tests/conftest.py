@@ -58,7 +58,7 @@ REDIS_URL = os.environ.get("KEXIE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 def _unavailable(service: str, url: str, exc: Exception):
-    message = f"{service} not reachable at {url}: {type(exc).__name__}: {str(exc).strip()[:200]}"
+    message = f"{service} not reachable at {url}: {type(exc).__name__}: {(str(exc).strip().splitlines() or [''])[0][:200]}"
     if os.environ.get("KEXIE_REQUIRE_SERVICES") == "1":
         pytest.fail(message + " (KEXIE_REQUIRE_SERVICES=1)", pytrace=False)
     pytest.skip(message)

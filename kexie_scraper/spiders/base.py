@@ -139,8 +139,10 @@ class BulletinSpider(scrapy.Spider):
             return
         next_url = self.next_page_url(response, page_no)
         if next_url:
+            # List pages first: they find the work, so a shared queue never runs dry while
+            # one is waiting behind the article pages it would have led to.
             yield scrapy.Request(next_url, callback=self.parse_list, errback=self.request_failed,
-                                 cb_kwargs={"page_no": page_no + 1})
+                                 cb_kwargs={"page_no": page_no + 1}, priority=1)
 
     def stored_pages(self, urls: list[str]) -> set[str]:
         """The canonical forms of ``urls`` already stored (empty when not incremental)."""

@@ -64,36 +64,53 @@ class SQLStore:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.engine = _sqlite_engine(url) if url.startswith("sqlite") else create_engine(url, pool_pre_ping=True)
+        # PostgreSQL: no pre-ping round trip per checkout; a dropped connection is
+        # invalidated by SQLAlchemy and the operation retried once (``_retrying``).
+        self.engine = _sqlite_engine(url) if url.startswith("sqlite") else create_engine(url, pool_recycle=1800)
         self.dialect = self.engine.dialect.name
         self._insert = pg_insert if self.dialect == "postgresql" else sqlite_insert
         self.upgraded_from = schema.upgrade(self.engine)
 
     # --- reads -------------------------------------------------------------------------
     def _read(self) -> Connection:
-        return self.engine.connect().execution_options(kexie_read=True)
+        conn = self.engine.connect()
+        if self.dialect == "postgresql":  # one round trip per lookup: no BEGIN/ROLLBACK around it
+            return conn.execution_options(isolation_level="AUTOCOMMIT")
+        return conn.execution_options(kexie_read=True)
+
+    def _query(self, run):
+        """``run(connection)`` on a read connection; once more if the connection had dropped."""
+        for attempt in (0, 1):
+            try:
+                with self._read() as conn:
+                    return run(conn)
+            except DBAPIError as exc:
+                if not exc.connection_invalidated or attempt:
+                    raise
+        raise AssertionError("unreachable")
 
     def article_known(self, article_id: str, content_hash: str) -> bool:
         a = schema.articles
-        with self._read() as conn:
-            query = select(a.c.id).where((a.c.id == article_id) | (a.c.content_hash == content_hash)).limit(1)
-            return conn.execute(query).first() is not None
+        query = select(a.c.id).where((a.c.id == article_id) | (a.c.content_hash == content_hash)).limit(1)
+        return self._query(lambda conn: conn.execute(query).first() is not None)
 
     def bulletin_known(self, bulletin_id: str) -> bool:
         b = schema.bulletins
-        with self._read() as conn:
-            return conn.execute(select(b.c.id).where(b.c.id == bulletin_id)).first() is not None
+        return self._query(lambda conn: conn.execute(select(b.c.id).where(b.c.id == bulletin_id)).first() is not None)
 
     def known_page_urls(self, urls: Iterable[str]) -> set[str]:
         """The given canonical page URLs at which some article was already stored or seen."""
         wanted = sorted(set(urls))
-        found: set[str] = set()
         u = schema.article_urls
-        with self._read() as conn:
+
+        def run(conn) -> set[str]:
+            found: set[str] = set()
             for start in range(0, len(wanted), LOOKUP_CHUNK):
                 chunk = wanted[start:start + LOOKUP_CHUNK]
                 found.update(conn.execute(select(u.c.url).where(u.c.url.in_(chunk)).distinct()).scalars())
-        return found
+            return found
+
+        return self._query(run)
 
     # --- writes ------------------------------------------------------------------------
     def write_page(self, batch: PageBatch) -> PageResult:
@@ -103,9 +120,9 @@ class SQLStore:
                     return self._write_page(conn, batch)
             except DBAPIError as exc:
                 code = getattr(exc.orig, "sqlstate", None)
-                if code not in _RETRYABLE_PG or attempt == 4:
+                if (code not in _RETRYABLE_PG and not exc.connection_invalidated) or attempt == 4:
                     raise
-                logger.info("page %s: %s, retrying the write", batch.url, code)
+                logger.info("page %s: %s, retrying the write", batch.url, code or "connection lost")
                 time.sleep(0.05 * (attempt + 1))
         raise AssertionError("unreachable")
 
