@@ -67,6 +67,7 @@ class _Handler(BaseHTTPRequestHandler):
     paths: dict[str, int] = {}
     lock = threading.Lock()
     delay: float = 0.0
+    gate: threading.Event | None = None
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
         key = _route_key("http:/" + self.path)
@@ -74,6 +75,8 @@ class _Handler(BaseHTTPRequestHandler):
         with self.lock:
             self.counter["requests"] = self.counter.get("requests", 0) + 1
             self.paths[key] = self.paths.get(key, 0) + 1
+        if self.gate is not None:
+            self.gate.wait(timeout=120)  # tests hold every response until all their workers are up
         if self.delay:
             time.sleep(self.delay)  # widens the window in which a crawl can be killed mid-page
         if fixture is None:
@@ -108,12 +111,13 @@ class _Server(ThreadingHTTPServer):
 class ReplayServer:
     """A fixture server on 127.0.0.1 and a free port; use as a context manager.
 
-    ``delay`` seconds are slept before each response; ``fetches`` counts requests per page.
+    ``delay`` seconds are slept before each response; a ``gate`` event, when given, holds
+    every response until it is set; ``fetches`` counts requests per page.
     """
 
-    def __init__(self, root: Path = FIXTURES_DIR, delay: float = 0.0) -> None:
+    def __init__(self, root: Path = FIXTURES_DIR, delay: float = 0.0, gate: threading.Event | None = None) -> None:
         handler = type("Handler", (_Handler,), {"routes": load_fixtures(root), "counter": {}, "paths": {},
-                                                "lock": threading.Lock(), "delay": delay})
+                                                "lock": threading.Lock(), "delay": delay, "gate": gate})
         self.httpd = _Server(("127.0.0.1", 0), handler)
         self.handler = handler
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)

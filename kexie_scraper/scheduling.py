@@ -101,19 +101,18 @@ def _decode(data: bytes, spider):
 
 # --- local: a job directory ----------------------------------------------------------------
 class JobdirScheduler(BaseScheduler):
-    """A resumable single-process queue in ``JOBDIR/kexie-queue.sqlite``.
+    """A resumable single-process queue in ``JOBDIR/kexie-queue.<spider>.sqlite``.
 
     Rows are the queue; ``taken`` marks in-flight ones. Starting again resets ``taken``
     (the previous process is gone). A crawl that finishes with nothing left clears the
     directory's state, so the same ``--jobdir`` serves the next scheduled run.
     """
 
-    FILE = "kexie-queue.sqlite"
-
     def __init__(self, crawler, jobdir: str) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
-        self.path = Path(jobdir) / self.FILE
+        self.jobdir = Path(jobdir)
+        self.path: Path | None = None
         self.spider = None
         self.db: sqlite3.Connection | None = None
 
@@ -129,6 +128,7 @@ class JobdirScheduler(BaseScheduler):
 
     def open(self, spider):
         self.spider = spider
+        self.path = self.jobdir / f"kexie-queue.{spider.name}.sqlite"  # spiders may share a JOBDIR
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(self.path, isolation_level=None, timeout=60)
         self.db.execute("PRAGMA journal_mode=WAL")

@@ -20,9 +20,27 @@ def worker_args(server, db, redis, run, worker_id, *extra):
             "--run-id", run, "--worker-id", worker_id, "--no-feeds", "--log-level", "WARNING", *extra]
 
 
+def wait_for_workers(redis_url, run_id, n, timeout=60):
+    """Until ``n`` workers of the run have a heartbeat (they set it before their first request)."""
+    import time
+
+    import redis
+
+    server = redis.Redis.from_url(redis_url)
+    deadline = time.monotonic() + timeout
+    while len(list(server.scan_iter(match=f"kexie:{run_id}:workers:*"))) < n:
+        assert time.monotonic() < deadline, "workers did not start"
+        time.sleep(0.05)
+
+
 def test_three_workers_share_one_crawl(tmp_path, pg_url, redis_url, run_id, baseline):
-    with ReplayServer(delay=0.1) as server:
+    import threading
+
+    gate = threading.Event()
+    with ReplayServer(delay=0.2, gate=gate) as server:
         workers = [Worker(worker_args(server, pg_url, redis_url, run_id, f"w{i}"), tmp_path, f"w{i}") for i in (1, 2, 3)]
+        wait_for_workers(redis_url, run_id, 3)
+        gate.set()  # all three are up: let the crawl begin, so that sharing is not left to start-up timing
         parts = [w.result() for w in workers]
         fetches = page_fetches(server)
     total = add_summaries(parts)
