@@ -6,8 +6,9 @@
   queue and its ``RFPDupeFilter``, under a per-run key prefix
   (``kexie:<run id>:<spider>:…``), so any number of worker processes on any number of
   machines share one crawl;
-* ``JOBDIR`` set → ``JobdirScheduler``: the same queue in one SQLite file in the job
-  directory, for a single resumable local crawl;
+* ``JOBDIR`` set → ``JobdirScheduler``: the same design in one SQLite file in the job
+  directory (``storage/jobqueue.py``: SQL stays in ``storage/``), for a single
+  resumable local crawl;
 * neither → Scrapy's own in-memory scheduler.
 
 Both durable schedulers survive SIGKILL at any moment. A popped request is not gone:
@@ -33,7 +34,6 @@ import logging
 import os
 import pickle
 import socket
-import sqlite3
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -101,20 +101,20 @@ def _decode(data: bytes, spider):
 
 # --- local: a job directory ----------------------------------------------------------------
 class JobdirScheduler(BaseScheduler):
-    """A resumable single-process queue in ``JOBDIR/kexie-queue.<spider>.sqlite``.
+    """A resumable single-process queue in ``JOBDIR/kexie-queue.<spider>.sqlite``
+    (``kexie_scraper.storage.jobqueue``).
 
-    Rows are the queue; ``taken`` marks in-flight ones. Starting again resets ``taken``
-    (the previous process is gone). A crawl that finishes with nothing left clears the
-    directory's state, so the same ``--jobdir`` serves the next scheduled run.
+    Starting again takes the dead process's in-flight requests back. A crawl that
+    finishes with nothing left clears the state, so the same ``--jobdir`` serves the
+    next scheduled run.
     """
 
     def __init__(self, crawler, jobdir: str) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
         self.jobdir = Path(jobdir)
-        self.path: Path | None = None
         self.spider = None
-        self.db: sqlite3.Connection | None = None
+        self.queue = None
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -122,99 +122,51 @@ class JobdirScheduler(BaseScheduler):
         setattr(crawler, _ATTR, scheduler)
         return scheduler
 
-    def _tx(self):
-        assert self.db is not None
-        return _Immediate(self.db)
-
     def open(self, spider):
+        from .storage.jobqueue import JobQueue
+
         self.spider = spider
-        self.path = self.jobdir / f"kexie-queue.{spider.name}.sqlite"  # spiders may share a JOBDIR
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(self.path, isolation_level=None, timeout=60)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        with self._tx() as db:
-            db.execute("CREATE TABLE IF NOT EXISTS queue (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
-                       "priority INTEGER NOT NULL, data BLOB NOT NULL, taken INTEGER NOT NULL DEFAULT 0)")
-            db.execute("CREATE INDEX IF NOT EXISTS queue_next ON queue(taken, priority DESC, seq)")
-            db.execute("CREATE TABLE IF NOT EXISTS seen (fp TEXT PRIMARY KEY)")
-            db.execute("CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT)")
-            finished = db.execute("SELECT value FROM state WHERE key = 'status'").fetchone()
-            if finished and finished[0] == "finished":
-                db.execute("DELETE FROM queue")
-                db.execute("DELETE FROM seen")
-            reclaimed = db.execute("UPDATE queue SET taken = 0 WHERE taken = 1").rowcount
-            db.execute("INSERT OR REPLACE INTO state VALUES ('status', 'running')")
-            pending = db.execute("SELECT count(*) FROM queue").fetchone()[0]
+        self.queue = JobQueue(self.jobdir / f"kexie-queue.{spider.name}.sqlite")  # spiders may share a JOBDIR
+        pending, reclaimed = self.queue.start()
         if pending:
             logger.info("Resuming crawl from %s: %d requests queued (%d were in flight when it stopped)",
-                        self.path.parent, pending, reclaimed)
+                        self.jobdir, pending, reclaimed)
             self.stats.set_value("kexie/resumed_requests", pending)
 
     def close(self, reason):
-        if self.db is None:
-            return
-        with self._tx() as db:
-            db.execute("UPDATE queue SET taken = 0 WHERE taken = 1")
-            left = db.execute("SELECT count(*) FROM queue").fetchone()[0]
-            if reason == "finished" and not left:
-                db.execute("DELETE FROM seen")
-                db.execute("INSERT OR REPLACE INTO state VALUES ('status', 'finished')")
-        self.db.close()
-        self.db = None
+        if self.queue is not None:
+            self.queue.finish(reason == "finished")
+            self.queue.close()
+            self.queue = None
 
     def has_pending_requests(self) -> bool:
         return bool(len(self))
 
     def __len__(self) -> int:
-        assert self.db is not None
-        return self.db.execute("SELECT count(*) FROM queue WHERE taken = 0").fetchone()[0]
+        return self.queue.pending() if self.queue is not None else 0
 
     def enqueue_request(self, request) -> bool:
         handoff = request.meta.pop(TOKEN, None)
-        fp = self.crawler.request_fingerprinter.fingerprint(request).hex()
-        with self._tx() as db:
-            if not request.dont_filter:
-                if db.execute("INSERT OR IGNORE INTO seen VALUES (?)", (fp,)).rowcount == 0:
-                    if handoff is not None:
-                        db.execute("DELETE FROM queue WHERE seq = ?", (handoff,))
-                    self.stats.inc_value("dupefilter/filtered")
-                    return False
-            db.execute("INSERT INTO queue (priority, data) VALUES (?, ?)", (request.priority, _encode(request, self.spider)))
-            if handoff is not None:
-                db.execute("DELETE FROM queue WHERE seq = ?", (handoff,))
+        fingerprint = None if request.dont_filter else self.crawler.request_fingerprinter.fingerprint(request).hex()
+        if not self.queue.push(fingerprint, request.priority, _encode(request, self.spider), handoff):
+            self.stats.inc_value("dupefilter/filtered")
+            return False
         self.stats.inc_value("scheduler/enqueued/jobdir")
         return True
 
     def next_request(self):
-        with self._tx() as db:
-            row = db.execute("SELECT seq, data FROM queue WHERE taken = 0 ORDER BY priority DESC, seq LIMIT 1").fetchone()
-            if row is None:
-                return None
-            db.execute("UPDATE queue SET taken = 1 WHERE seq = ?", (row[0],))
-        request = _decode(row[1], self.spider)
-        request.meta[TOKEN] = row[0]
+        popped = self.queue.pop()
+        if popped is None:
+            return None
+        token, data = popped
+        request = _decode(data, self.spider)
+        request.meta[TOKEN] = token
         self.stats.inc_value("scheduler/dequeued/jobdir")
         return request
 
     def ack(self, token) -> None:
-        if self.db is not None:
-            with self._tx() as db:
-                db.execute("DELETE FROM queue WHERE seq = ?", (token,))
-
-
-class _Immediate:
-    """``with _Immediate(db) as db:`` — one write transaction, committed or rolled back."""
-
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self.db = db
-
-    def __enter__(self) -> sqlite3.Connection:
-        self.db.execute("BEGIN IMMEDIATE")
-        return self.db
-
-    def __exit__(self, exc_type, *_) -> None:
-        self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+        if self.queue is not None:
+            self.queue.ack(token)
 
 
 # --- distributed: Redis (scrapy-redis) -----------------------------------------------------
