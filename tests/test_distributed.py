@@ -102,8 +102,9 @@ def test_a_worker_killed_mid_crawl_and_restarted(tmp_path, pg_url, redis_url, ru
         parts = [w.result() for w in workers.values()]
     got = snapshot(pg_url)
     context = f"seed={SEED} killed {victim} at {pages} pages +{extra}s (killed={killed}), articles at kill={before}"
-    print(f"\ndistributed {context}, after={len(got['articles'])}, stored by the survivors+restart="
-          f"{sum(p['articles'] for p in parts)}")
+    dups = len(got["articles"]) - len({a[1] for a in got["articles"]})
+    print(f"\ndistributed {context}, after={len(got['articles'])}, duplicates={dups}, stored by the "
+          f"survivors+restart={sum(p['articles'] for p in parts)}")
     assert killed, context
     assert got == baseline[1], context
     assert len({a[1] for a in got["articles"]}) == len(got["articles"]) == 52

@@ -31,7 +31,8 @@ def test_jobdir_crawl_killed_and_resumed_loses_and_doubles_nothing(tmp_path, bas
         Worker(args, tmp_path, "last").result()
     got, want = snapshot(db), baseline[1]
     context = f"seed={SEED} kill at {pages} pages +{extra}s, killed={killed}, articles at kill={before}"
-    print(f"\nresume {context}, after={len(got['articles'])}")
+    dups = len(got["articles"]) - len({a[1] for a in got["articles"]})
+    print(f"\nresume {context}, after={len(got['articles'])}, duplicates={dups}")
     assert killed[0], context
     assert len(got["articles"]) == len({a[0] for a in got["articles"]}) == len({a[1] for a in got["articles"]})
     assert got == want, context
