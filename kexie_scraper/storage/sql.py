@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -43,13 +44,22 @@ def _sqlite_engine(url: str) -> Engine:
     engine = create_engine(url, connect_args={"timeout": 60})
 
     @event.listens_for(engine, "connect")
-    def _connect(dbapi_conn, _record):  # pragma: no cover - trivial
+    def _connect(dbapi_conn, _record):
         dbapi_conn.isolation_level = None  # SQLAlchemy, not pysqlite, begins transactions
         cur = dbapi_conn.cursor()
-        if path != ":memory:":
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA busy_timeout=60000")
+        if path != ":memory:":
+            # Switching a new file to WAL wants it to itself and can fail at once with
+            # "database is locked" (no busy wait) while other processes open it too.
+            for attempt in range(600):
+                try:
+                    cur.execute("PRAGMA journal_mode=WAL")
+                    break
+                except sqlite3.OperationalError:
+                    if attempt == 599:
+                        raise
+                    time.sleep(0.05)
+            cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
 
     @event.listens_for(engine, "begin")
