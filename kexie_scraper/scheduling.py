@@ -285,7 +285,8 @@ if _RedisPriorityQueue is not None:
             return f"{self.prefix}:{spider.name}:{name}"
 
         def _heartbeat_key(self, worker: str) -> str:
-            return f"{self.prefix}:workers:{worker}"
+            # Per spider: one process may crawl several spiders (`--all`) and end them apart.
+            return f"{self.prefix}:{self.spider.name}:workers:{worker}"
 
         def open(self, spider):
             self.spider = spider

@@ -28,7 +28,7 @@ def wait_for_workers(redis_url, run_id, n, timeout=60):
 
     server = redis.Redis.from_url(redis_url)
     deadline = time.monotonic() + timeout
-    while len(list(server.scan_iter(match=f"kexie:{run_id}:workers:*"))) < n:
+    while len(list(server.scan_iter(match=f"kexie:{run_id}:scimall:workers:*"))) < n:
         assert time.monotonic() < deadline, "workers did not start"
         time.sleep(0.05)
 
