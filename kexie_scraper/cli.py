@@ -1,9 +1,10 @@
 """`kexie`: split one page, run the offline demo, or crawl for real.
 
   kexie split FILE [--url URL] [--format json|text]
-  kexie demo [--out DIR]
+  kexie demo [--out DIR] [--workers N --redis-url URL] [--database-url URL] [--jobdir DIR] [--incremental]
   kexie evaluate [--verbose] [--check]
-  kexie crawl SPIDER [--since DATE] [--max-pages N] [--out DIR]
+  kexie crawl (SPIDER | --all) [--since DATE] [--max-pages N] [--refetch] [--out DIR]
+              [--database-url URL] [--redis-url URL --run-id ID --worker-id ID] [--jobdir DIR]
   kexie new-source NAME URL --base {jcms,jpaas,trs,path,static}
   kexie capture URL [--name SOURCE/STEM] [--expected] [--force]
 """
@@ -12,7 +13,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import uuid
 from pathlib import Path
 
 EXIT_USAGE = 2
@@ -43,39 +46,97 @@ def _split(args: argparse.Namespace) -> int:
     return 0
 
 
-def _demo(args: argparse.Namespace) -> int:
-    from .crawl import output_settings, run_spiders, spider_names, summary, total
-    from .replay import ReplayServer
+def _env(value: str | None, name: str) -> str | None:
+    return value or os.environ.get(name) or None
 
-    out = Path(args.out)
-    with ReplayServer() as server:
-        settings = {
-            **output_settings(out),
-            "KEXIE_REPLAY_URL": server.url,
-            "DOWNLOAD_DELAY": 0,
-            "AUTOTHROTTLE_ENABLED": False,
-            "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
-            "LOG_LEVEL": args.log_level,
-        }
-        # Every source's fixture site, one spider after another, with default arguments.
-        stats = run_spiders([(name, {}) for name in spider_names()], settings)
-    by_source = {name: summary(s) for name, s in stats.items()}
-    report = total(list(by_source.values()))
+
+def _demo(args: argparse.Namespace) -> int:
+    from .crawl import (add_summaries, delete_run_keys, export_jsonl, output_settings, replay_settings, run_spiders,
+                        run_workers, spider_names, summary)
+    from .replay import ReplayServer
     from .storage import open_store
 
-    store = open_store(settings["KEXIE_STORE_URL"])
+    out = Path(args.out)
+    database_url = _env(args.database_url, "KEXIE_DATABASE_URL")
+    redis_url = _env(args.redis_url, "KEXIE_REDIS_URL")
+    if args.workers < 1:
+        return _fail("--workers must be at least 1")
+    if args.workers > 1 and not redis_url:
+        return _fail("--workers N needs --redis-url (or KEXIE_REDIS_URL): the workers share one Redis queue")
+    refetch = not args.incremental
+    extra: dict = {}
+    with ReplayServer(delay=args.delay) as server:
+        if args.workers == 1:
+            settings = {**output_settings(out, database_url), **replay_settings(server.url), "LOG_LEVEL": args.log_level}
+            if redis_url:
+                settings.update(KEXIE_REDIS_URL=redis_url, KEXIE_RUN_ID=f"demo-{uuid.uuid4().hex[:10]}",
+                                MAX_IDLE_TIME_BEFORE_CLOSE=2)
+            if args.jobdir:
+                settings["JOBDIR"] = args.jobdir
+            # Every source's fixture site, one spider after another.
+            stats = run_spiders([(name, {"refetch": refetch}) for name in spider_names()], settings)
+            by_source = {name: summary(st) for name, st in stats.items()}
+            report = add_summaries(list(by_source.values()))
+            if redis_url:
+                delete_run_keys(redis_url, settings["KEXIE_RUN_ID"])
+            database_url = settings["KEXIE_DATABASE_URL"]
+        else:
+            database_url = database_url or f"sqlite:///{out / 'kexie.sqlite'}"
+            out.mkdir(parents=True, exist_ok=True)
+            by_source, run_ids = {}, []
+            for name in spider_names():  # each source's crawl shared by the N workers, in turn
+                run_id, parts = run_workers(args.workers, name, replay_url=server.url, database_url=database_url,
+                                            redis_url=redis_url, refetch=refetch, log_level=args.log_level)
+                delete_run_keys(redis_url, run_id)
+                by_source[name], run_id = add_summaries(parts), run_ids.append(run_id)
+            report = add_summaries(list(by_source.values()))
+            exported = export_jsonl(database_url, out)
+            fetched = {k: v for k, v in server.fetches.items() if not k.endswith("/robots.txt")}
+            extra = {"workers": args.workers, "run_ids": run_ids, "exported": exported,
+                     "pages_fetched_twice": sum(1 for v in fetched.values() if v > 1)}
+    store = open_store(database_url)
     report["stored_total"] = store.counts()
     store.close()
-    print(json.dumps({"out": str(out), "replay": server.url, **report, "sources": by_source}, ensure_ascii=False))
+    print(json.dumps({"out": str(out), "replay": server.url, **report, **extra, "sources": by_source},
+                     ensure_ascii=False))
     return 0 if report["errors"] == 0 else 1
 
 
 def _crawl(args: argparse.Namespace) -> int:
-    from .crawl import output_settings, run_spider, summary
+    from .crawl import add_summaries, enabled_spiders, output_settings, replay_settings, run_spiders, summary
 
+    if bool(args.spider) == bool(args.all):
+        return _fail("name one spider, or --all")
+    settings = output_settings(Path(args.out), _env(args.database_url, "KEXIE_DATABASE_URL"), feeds=not args.no_feeds)
+    settings["LOG_LEVEL"] = args.log_level
+    if args.replay:
+        settings.update(replay_settings(args.replay))
+    redis_url = _env(args.redis_url, "KEXIE_REDIS_URL")
+    if redis_url:
+        settings["KEXIE_REDIS_URL"] = redis_url
+        if args.replay:
+            # The fixture site is one small domain: two requests at a time per worker, so
+            # the workers share it instead of the first one taking every request at once.
+            settings.update(MAX_IDLE_TIME_BEFORE_CLOSE=2, KEXIE_REDIS_HEARTBEAT_TTL=5,
+                            CONCURRENT_REQUESTS=2, CONCURRENT_REQUESTS_PER_DOMAIN=2)
+    for name, value in (("KEXIE_RUN_ID", args.run_id), ("KEXIE_WORKER_ID", args.worker_id), ("JOBDIR", args.jobdir)):
+        if value:
+            settings[name] = value
+    for pair in args.set:
+        name, sep, value = pair.partition("=")
+        if not sep:
+            return _fail(f"--set wants NAME=VALUE, got {pair!r}")
+        settings[name] = value
+    spiders = enabled_spiders(settings) if args.all else [args.spider]
     spider_args = {k: v for k, v in (("since", args.since), ("max_pages", args.max_pages)) if v}
-    stats = run_spider(args.spider, {**output_settings(Path(args.out)), "LOG_LEVEL": args.log_level}, spider_args)
-    print(json.dumps(summary(stats), ensure_ascii=False))
+    if args.refetch:
+        spider_args["refetch"] = True
+    stats = run_spiders([(name, spider_args) for name in spiders], settings)
+    results = {name: summary(st) for name, st in stats.items()}
+    if args.all:
+        print(json.dumps({"spiders": results, **add_summaries(list(results.values()))}, ensure_ascii=False))
+    else:
+        print(json.dumps(results[args.spider], ensure_ascii=False))
     return 0
 
 
@@ -137,6 +198,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="crawl the bundled fixture site offline into DIR")
     demo.add_argument("--out", default="output")
     demo.add_argument("--log-level", default="WARNING")
+    _storage_options(demo)
+    demo.add_argument("--workers", type=int, default=1, help="worker processes sharing one Redis queue (needs --redis-url)")
+    demo.add_argument("--jobdir", help="a resumable crawl: keep the queue in this directory (single worker)")
+    demo.add_argument("--incremental", action="store_true",
+                      help="skip stored pages like `kexie crawl` (the demo re-reads every page by default)")
+    demo.add_argument("--delay", type=float, default=0.0, help="seconds the replay server waits before each response")
     demo.set_defaults(func=_demo)
     ev = sub.add_parser("evaluate", help="score splitting on the labelled evaluation set")
     ev.add_argument("--root", help="fixtures folder (default: the repo's fixtures/)")
@@ -145,11 +212,20 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--check", action="store_true", help="exit 3 when a target is missed")
     ev.set_defaults(func=_evaluate)
     crawl = sub.add_parser("crawl", help="crawl a real source through the same pipelines")
-    crawl.add_argument("spider")
+    crawl.add_argument("spider", nargs="?")
+    crawl.add_argument("--all", action="store_true", help="every enabled spider")
     crawl.add_argument("--since", help="YYYY-MM-DD")
     crawl.add_argument("--max-pages", type=int)
+    crawl.add_argument("--refetch", action="store_true", help="fetch stored pages again and page past known items")
     crawl.add_argument("--out", default="output")
+    crawl.add_argument("--no-feeds", action="store_true", help="write the database only, no JSON Lines")
     crawl.add_argument("--log-level", default="INFO")
+    _storage_options(crawl)
+    crawl.add_argument("--jobdir", help="keep the queue here, so a stopped or killed crawl resumes")
+    crawl.add_argument("--run-id", help="the distributed run to join (default: today's date, UTC+8)")
+    crawl.add_argument("--worker-id", help="this worker's name in the run (default: host-pid)")
+    crawl.add_argument("--replay", metavar="URL", help="fetch every page from this replay server (tests, demo)")
+    crawl.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="any Scrapy setting")
     crawl.set_defaults(func=_crawl)
     new = sub.add_parser("new-source", help="scaffold a spider, its placeholder fixtures and its test")
     new.add_argument("name", help="spider name = file name, lower_snake_case (e.g. bast)")
@@ -167,6 +243,12 @@ def build_parser() -> argparse.ArgumentParser:
     cap.add_argument("--root", default=str(CHECKOUT), help="the checkout whose fixtures/ to write into")
     cap.set_defaults(func=_capture)
     return parser
+
+
+def _storage_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--database-url", help="sqlite:///PATH (default: OUT/kexie.sqlite) or "
+                        "postgresql+psycopg://USER@HOST:PORT/DB; env KEXIE_DATABASE_URL")
+    parser.add_argument("--redis-url", help="redis://HOST:PORT/DB: share the queue between workers; env KEXIE_REDIS_URL")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,7 +1,12 @@
-"""Running a crawl through the real spiders and pipelines (used by `kexie demo|crawl`)."""
+"""Running crawls through the real spiders and pipelines (used by `kexie demo|crawl`)."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -10,23 +15,54 @@ from scrapy.settings import Settings
 
 from .items import Article, Bulletin
 
+SUMMARY_KEYS = ("pages", "list_pages", "bulletin_pages", "bad_pages", "bulletins", "articles",
+                "duplicates_dropped", "known_bulletins", "skipped_stored_pages", "errors")
 
-def output_settings(out_dir: Path) -> dict[str, Any]:
-    """JSON Lines feeds (appended, so repeated runs accumulate only new items) and SQLite."""
+
+def output_settings(out_dir: Path, database_url: str | None = None, feeds: bool = True) -> dict[str, Any]:
+    """JSON Lines feeds (appended, so repeated runs accumulate only new items) and the database
+    (``out_dir/kexie.sqlite`` unless a URL is given)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     feed = {"format": "jsonlines", "encoding": "utf8", "overwrite": False}
-    return {
-        "FEEDS": {
+    settings: dict[str, Any] = {"KEXIE_DATABASE_URL": database_url or f"sqlite:///{out_dir / 'kexie.sqlite'}"}
+    if feeds:
+        settings["FEEDS"] = {
             str(out_dir / "articles.jsonl"): {**feed, "item_classes": [Article]},
             str(out_dir / "bulletins.jsonl"): {**feed, "item_classes": [Bulletin]},
-        },
-        "KEXIE_STORE_URL": f"sqlite:///{out_dir / 'kexie.sqlite'}",
+        }
+    return settings
+
+
+def replay_settings(replay_url: str) -> dict[str, Any]:
+    """Crawl the local replay server of the fixture site, at full speed."""
+    return {
+        "KEXIE_REPLAY_URL": replay_url,
+        "DOWNLOAD_DELAY": 0,
+        "AUTOTHROTTLE_ENABLED": False,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
     }
 
 
-def run_spider(spider: str, settings: dict[str, Any], spider_args: dict[str, Any]) -> dict[str, Any]:
-    """Run one spider to completion in this process; return its stats."""
-    return run_spiders([(spider, spider_args)], settings)[spider]
+def project_settings(settings: dict[str, Any] | None = None) -> Settings:
+    """The package's own settings, wherever the command runs (no scrapy.cfg needed)."""
+    project = Settings()
+    project.setmodule("kexie_scraper.settings", priority="project")
+    if settings:
+        project.setdict(settings, priority="cmdline")
+    return project
+
+
+def spider_names() -> list[str]:
+    from scrapy.spiderloader import SpiderLoader
+
+    return SpiderLoader.from_settings(project_settings()).list()
+
+
+def enabled_spiders(settings: dict[str, Any] | None = None) -> list[str]:
+    from scrapy.spiderloader import SpiderLoader
+
+    loader = SpiderLoader.from_settings(project_settings(settings or {}))
+    return [name for name in sorted(loader.list()) if getattr(loader.load(name), "enabled", True)]
 
 
 def run_spiders(jobs: list[tuple[str, dict[str, Any]]], settings: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -37,9 +73,7 @@ def run_spiders(jobs: list[tuple[str, dict[str, Any]]], settings: dict[str, Any]
     """
     from twisted.internet import defer
 
-    project = project_settings()
-    project.setdict(settings, priority="cmdline")
-    process = CrawlerProcess(project)
+    process = CrawlerProcess(project_settings(settings))
     stats: dict[str, dict[str, Any]] = {}
 
     @defer.inlineCallbacks
@@ -56,17 +90,9 @@ def run_spiders(jobs: list[tuple[str, dict[str, Any]]], settings: dict[str, Any]
     return stats
 
 
-def project_settings() -> Settings:
-    """The package's own settings, wherever the command runs (no scrapy.cfg needed)."""
-    project = Settings()
-    project.setmodule("kexie_scraper.settings", priority="project")
-    return project
-
-
-def spider_names() -> list[str]:
-    from scrapy.spiderloader import SpiderLoader
-
-    return SpiderLoader.from_settings(project_settings()).list()
+def run_spider(spider: str, settings: dict[str, Any], spider_args: dict[str, Any]) -> dict[str, Any]:
+    """Run one spider to completion in this process; return its stats."""
+    return run_spiders([(spider, spider_args)], settings)[spider]
 
 
 def summary(stats: dict[str, Any]) -> dict[str, int]:
@@ -80,11 +106,76 @@ def summary(stats: dict[str, Any]) -> dict[str, int]:
         "articles": int(stats.get("kexie/stored/articles", 0)),
         "duplicates_dropped": int(stats.get("kexie/duplicates/articles", 0)),
         "known_bulletins": int(stats.get("kexie/duplicates/bulletins", 0)),
+        "skipped_stored_pages": int(stats.get("kexie/skipped_stored_pages", 0)),
         "errors": int(stats.get("log_count/ERROR", 0)),
     }
 
 
+def add_summaries(parts: list[dict[str, int]]) -> dict[str, int]:
+    return {key: sum(int(p.get(key, 0)) for p in parts) for key in SUMMARY_KEYS}
+
+
+def export_jsonl(database_url: str, out_dir: Path) -> dict[str, int]:
+    """Write the database's articles and bulletins as ``articles.jsonl`` / ``bulletins.jsonl``."""
+    from .storage import open_store
+
+    store = open_store(database_url)
+    written = {}
+    try:
+        for name, rows in (("articles", store.iter_articles()), ("bulletins", store.iter_bulletins())):
+            with open(out_dir / f"{name}.jsonl", "w", encoding="utf-8") as fh:
+                count = 0
+                for row in rows:
+                    fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+                    count += 1
+            written[name] = count
+    finally:
+        store.close()
+    return written
+
+
+def worker_command(spider: str, *, replay_url: str, database_url: str, redis_url: str, run_id: str,
+                   worker_id: str, refetch: bool, log_level: str = "WARNING",
+                   extra: list[str] | None = None) -> list[str]:
+    """The `kexie crawl` command line of one worker of a distributed run."""
+    cmd = [sys.executable, "-m", "kexie_scraper.cli", "crawl", spider, "--replay", replay_url,
+           "--database-url", database_url, "--redis-url", redis_url, "--run-id", run_id,
+           "--worker-id", worker_id, "--no-feeds", "--log-level", log_level]
+    return cmd + (["--refetch"] if refetch else []) + list(extra or [])
+
+
+def run_workers(n: int, spider: str, *, replay_url: str, database_url: str, redis_url: str,
+                refetch: bool, log_level: str = "WARNING", run_id: str | None = None,
+                extra: list[str] | None = None, timeout: float = 600) -> tuple[str, list[dict[str, Any]]]:
+    """Start ``n`` worker processes on one Redis queue and wait for them; return (run id, their summaries)."""
+    run_id = run_id or f"demo-{uuid.uuid4().hex[:10]}"
+    procs = [
+        subprocess.Popen(
+            worker_command(spider, replay_url=replay_url, database_url=database_url, redis_url=redis_url,
+                           run_id=run_id, worker_id=f"w{i + 1}", refetch=refetch, log_level=log_level, extra=extra),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ})
+        for i in range(n)
+    ]
+    results = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=timeout)
+        if proc.returncode != 0:
+            raise RuntimeError(f"worker exited with {proc.returncode}: {err.strip()[-2000:]}")
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    return run_id, results
+
+
+def delete_run_keys(redis_url: str, run_id: str) -> int:
+    """Drop every Redis key of a run (the demo's runs are throwaway)."""
+    import redis
+
+    server = redis.Redis.from_url(redis_url)
+    keys = list(server.scan_iter(match=f"kexie:{run_id}:*", count=500))
+    if keys:
+        server.delete(*keys)
+    return len(keys)
+
+
 def total(summaries: list[dict[str, int]]) -> dict[str, int]:
     """Field-wise sum of several summaries."""
-    keys = summaries[0].keys() if summaries else summary({}).keys()
-    return {k: sum(s[k] for s in summaries) for k in keys}
+    return add_summaries(summaries)

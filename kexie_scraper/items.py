@@ -71,3 +71,18 @@ class Article:
     split_confidence: float | None = None
     content_hash: str | None = None
     crawled_at: str | None = None
+
+
+@dataclass
+class PageDone:
+    """Internal marker, never exported: the last thing a fetched page produces.
+
+    ``kexie_scraper.middlewares.PageDoneMiddleware`` appends it to every callback's
+    output (the spider's errback yields it for failed downloads). It reaches the store
+    pipeline after the page's own items, which then writes the page in one transaction
+    and tells the scheduler the request is done (``token``), so a durable queue forgets
+    a request only once its results are committed.
+    """
+
+    url: str
+    token: str | None = None

@@ -7,9 +7,13 @@ import logging
 
 from scrapy import logformatter
 
+from .items import PageDone
+
 
 class KexieLogFormatter(logformatter.LogFormatter):
     def dropped(self, item, exception, response, spider=None):
+        if isinstance(item, PageDone):  # the internal end-of-page marker: not worth a line
+            return None
         reason = str(exception)
         expected = reason.startswith(("duplicate article", "known bulletin"))
         return {

@@ -26,11 +26,15 @@ import scrapy
 from parsel import Selector
 from scrapy.http import Response, TextResponse
 
-from ..items import Bulletin
+from scrapy.spidermiddlewares.httperror import HttpError
+
+from ..items import Bulletin, PageDone
 from ..parsing import dates, pagestate
 from ..parsing.decode import better_encoding
 from ..parsing.page import parse_page
 from ..parsing.text import clean_line
+from ..parsing.urls import canonical_url
+from ..scheduling import TOKEN
 
 _NEXT_TEXT = re.compile(r"^\s*(下一页|下页|后一页|next|›|»|>)\s*$", re.I)
 _ELLIPSIS = re.compile(r"(…+|\.{2,}|。{3,})\s*$")
@@ -72,15 +76,27 @@ class BulletinSpider(scrapy.Spider):
       since      YYYY-MM-DD: skip list items dated before it, and stop paging once a
                  whole list page is older.
       max_pages  the number of list pages to read per channel (default: no limit).
+      refetch    1/true: fetch article pages even when already stored, and read list
+                 pages past known items (default: incremental, see below).
+
+    Incremental runs (setting ``KEXIE_INCREMENTAL``, on in the project settings): an
+    article page whose URL is already in the store (``article_urls``) is not fetched
+    again, and a list page whose article links are all stored ends the paging — the
+    rest of the channel was read by an earlier run.
     """
+
+    # False keeps a spider out of `kexie crawl --all`.
+    enabled: bool = True
 
     # BulletinSpider
     article_url_pattern: re.Pattern[str]
     list_item_css: str | None = None  # where one list entry (link + date) sits, if known
     page_param: str = "page"  # the query parameter that numbers list pages
 
-    def __init__(self, *args: Any, since: str | None = None, max_pages: str | int | None = None, **kwargs: Any):
+    def __init__(self, *args: Any, since: str | None = None, max_pages: str | int | None = None,
+                 refetch: str | bool = False, **kwargs: Any):
         super().__init__(*args, **kwargs)
+        self.refetch = refetch is True or str(refetch).strip().lower() in ("1", "true", "yes", "on")
         self.since: date | None = None
         if since:
             parsed = dates.parse_date(since)
@@ -93,7 +109,7 @@ class BulletinSpider(scrapy.Spider):
 
     async def start(self):
         for url in self.start_urls:
-            yield scrapy.Request(url, callback=self.parse_start)
+            yield scrapy.Request(url, callback=self.parse_start, errback=self.request_failed)
 
     def parse_start(self, response: Response):
         """A channel's first page; by default it is list page 1."""
@@ -170,18 +186,46 @@ class BulletinSpider(scrapy.Spider):
         urls = [e.url for e in entries]
         # A server that answers past the end with its last page again: stop, do not loop.
         repeated = set(urls) <= set(response.meta.get(_PREVIOUS_PAGE, ()))
-        fresh = 0
-        for entry in entries:
-            if self.since and entry.listed and entry.listed < self.since:
+        recent = [e for e in entries if not (self.since and e.listed and e.listed < self.since)]
+        known = self.stored_pages([e.url for e in recent])
+        for entry in recent:
+            if canonical_url(entry.url) in known:
+                self.crawler.stats.inc_value("kexie/skipped_stored_pages")
                 continue
-            fresh += 1
-            yield scrapy.Request(entry.url, callback=self.parse_article, cb_kwargs={"list_title": entry.title})
-        if fresh == 0 or repeated or (self.max_pages and page_no >= self.max_pages):
+            yield scrapy.Request(entry.url, callback=self.parse_article, errback=self.request_failed,
+                                 cb_kwargs={"list_title": entry.title})
+        all_known = bool(recent) and len(known) == len({canonical_url(e.url) for e in recent})
+        if all_known:
+            self.logger.info("list page %s: every article is stored already, paging ends here", response.url)
+        if not recent or repeated or all_known or (self.max_pages and page_no >= self.max_pages):
             return
         next_url = self.next_page_url(response, page_no, entries)
         if next_url:
-            yield scrapy.Request(next_url, callback=self.parse_list, cb_kwargs={"page_no": page_no + 1},
-                                 meta={_PREVIOUS_PAGE: urls})
+            # List pages first: they find the work, so a shared queue never runs dry while
+            # one is waiting behind the article pages it would have led to.
+            yield scrapy.Request(next_url, callback=self.parse_list, errback=self.request_failed,
+                                 cb_kwargs={"page_no": page_no + 1}, meta={_PREVIOUS_PAGE: urls}, priority=1)
+
+    def stored_pages(self, urls: list[str]) -> set[str]:
+        """The canonical forms of ``urls`` already stored (empty when not incremental)."""
+        crawler = getattr(self, "crawler", None)
+        if self.refetch or not urls or crawler is None or not crawler.settings.getbool("KEXIE_INCREMENTAL"):
+            return set()
+        from ..pipelines.store_access import crawler_store
+
+        return crawler_store(crawler).known_page_urls(canonical_url(u) for u in urls)
+
+    def request_failed(self, failure):
+        """Errback of every request: log, and close the page (so a durable queue forgets it)."""
+        request = failure.request
+        self.crawler.stats.inc_value("kexie/failed_requests")
+        if failure.check(HttpError):
+            self.logger.info("%s: HTTP %s, nothing stored", request.url, failure.value.response.status)
+            url = failure.value.response.url
+        else:
+            self.logger.error("%s: %s", request.url, failure.getErrorMessage())
+            url = request.url
+        yield PageDone(url=url, token=request.meta.get(TOKEN))
 
     # --- bulletin pages --------------------------------------------------------------------
     def parse_article(self, response: Response, list_title: str | None = None):

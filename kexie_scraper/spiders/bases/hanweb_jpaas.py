@@ -67,7 +67,7 @@ class HanwebJpaasSpider(BulletinSpider):
             params = querydata(script.attrib.get("querydata", ""))
             params["paramJson"] = page_param(1, self.jpaas_page_size)
             url = self.with_query(response.urljoin(script.attrib["url"]), **params)
-            yield scrapy.Request(url, callback=self.parse_list, cb_kwargs={"page_no": 1})
+            yield scrapy.Request(url, callback=self.parse_list, errback=self.request_failed, cb_kwargs={"page_no": 1}, priority=1)
 
     def list_scope(self, response: Response):
         html = unit_html(response)

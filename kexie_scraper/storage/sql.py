@@ -1,0 +1,220 @@
+"""The one store implementation: SQLAlchemy Core over SQLite (default) or PostgreSQL.
+
+* Upserts on the stable ids: articles ``INSERT … ON CONFLICT DO NOTHING`` (an article
+  id is derived from its content, so a stored article never changes; the unique
+  content hash makes a cross-source copy conflict too), bulletins ``INSERT … ON
+  CONFLICT (id) DO UPDATE SET crawled_at``, sightings ``ON CONFLICT DO NOTHING``.
+  ``RETURNING`` tells which rows this write inserted, so two workers racing on the
+  same report count it once, stored by whichever committed first.
+* One transaction per page (``write_page``); on PostgreSQL rows in a fixed order
+  (bulletin, then articles and sightings by key) so concurrent writers cannot
+  deadlock, and a deadlock or serialization failure anyway is retried. (SQLite has
+  one writer at a time; rows go in page order there.)
+* SQLite: WAL, a busy timeout, and ``BEGIN IMMEDIATE`` for writes, so several
+  processes may share one file.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from sqlalchemy import create_engine, event, func, literal_column, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import DBAPIError
+
+from . import schema
+from .base import PageBatch, PageResult, article_item, article_row, bulletin_row
+
+logger = logging.getLogger(__name__)
+
+_RETRYABLE_PG = {"40P01", "40001"}  # deadlock_detected, serialization_failure
+LOOKUP_CHUNK = 500
+
+
+def _sqlite_engine(url: str) -> Engine:
+    path = make_url(url).database or ""
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": 60})
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_conn, _record):
+        dbapi_conn.isolation_level = None  # SQLAlchemy, not pysqlite, begins transactions
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA busy_timeout=60000")
+        if path != ":memory:":
+            # Switching a new file to WAL wants it to itself and can fail at once with
+            # "database is locked" (no busy wait) while other processes open it too.
+            for attempt in range(600):
+                try:
+                    cur.execute("PRAGMA journal_mode=WAL")
+                    break
+                except sqlite3.OperationalError:
+                    if attempt == 599:
+                        raise
+                    time.sleep(0.05)
+            cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn):  # pragma: no cover - trivial
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("kexie_read") else "BEGIN IMMEDIATE")
+
+    return engine
+
+
+class SQLStore:
+    """A ``Store`` on any SQLAlchemy URL this project supports (sqlite, postgresql+psycopg)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        # PostgreSQL: no pre-ping round trip per checkout; a dropped connection is
+        # invalidated by SQLAlchemy and the operation retried once (``_retrying``).
+        self.engine = _sqlite_engine(url) if url.startswith("sqlite") else create_engine(url, pool_recycle=1800)
+        self.dialect = self.engine.dialect.name
+        self._insert = pg_insert if self.dialect == "postgresql" else sqlite_insert
+        self.upgraded_from = schema.upgrade(self.engine)
+
+    # --- reads -------------------------------------------------------------------------
+    def _read(self) -> Connection:
+        conn = self.engine.connect()
+        if self.dialect == "postgresql":  # one round trip per lookup: no BEGIN/ROLLBACK around it
+            return conn.execution_options(isolation_level="AUTOCOMMIT")
+        return conn.execution_options(kexie_read=True)
+
+    def _query(self, run):
+        """``run(connection)`` on a read connection; once more if the connection had dropped."""
+        for attempt in (0, 1):
+            try:
+                with self._read() as conn:
+                    return run(conn)
+            except DBAPIError as exc:
+                if not exc.connection_invalidated or attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+    def article_known(self, article_id: str, content_hash: str) -> bool:
+        a = schema.articles
+        query = select(a.c.id).where((a.c.id == article_id) | (a.c.content_hash == content_hash)).limit(1)
+        return self._query(lambda conn: conn.execute(query).first() is not None)
+
+    def bulletin_known(self, bulletin_id: str) -> bool:
+        b = schema.bulletins
+        return self._query(lambda conn: conn.execute(select(b.c.id).where(b.c.id == bulletin_id)).first() is not None)
+
+    def known_page_urls(self, urls: Iterable[str]) -> set[str]:
+        """The given canonical page URLs at which some article was already stored or seen."""
+        wanted = sorted(set(urls))
+        u = schema.article_urls
+
+        def run(conn) -> set[str]:
+            found: set[str] = set()
+            for start in range(0, len(wanted), LOOKUP_CHUNK):
+                chunk = wanted[start:start + LOOKUP_CHUNK]
+                found.update(conn.execute(select(u.c.url).where(u.c.url.in_(chunk)).distinct()).scalars())
+            return found
+
+        return self._query(run)
+
+    # --- writes ------------------------------------------------------------------------
+    def write_page(self, batch: PageBatch) -> PageResult:
+        for attempt in range(5):
+            try:
+                with self.engine.begin() as conn:
+                    return self._write_page(conn, batch)
+            except DBAPIError as exc:
+                code = getattr(exc.orig, "sqlstate", None)
+                if (code not in _RETRYABLE_PG and not exc.connection_invalidated) or attempt == 4:
+                    raise
+                logger.info("page %s: %s, retrying the write", batch.url, code or "connection lost")
+                time.sleep(0.05 * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    def _write_page(self, conn: Connection, batch: PageBatch) -> PageResult:
+        result = PageResult()
+        if batch.bulletin is not None:
+            result.bulletin_inserted = self._upsert_bulletin(conn, batch.bulletin)
+        a = schema.articles
+        sightings: dict[tuple[str, str], dict[str, Any]] = {}
+        ordered = batch.articles
+        if self.dialect == "postgresql":  # one lock order for all writers: no deadlocks between pages
+            ordered = sorted(ordered, key=lambda x: x["content_hash"])
+        for article in ordered:
+            row = {**article_row(article), "first_seen_at": article.get("crawled_at")}
+            stmt = self._insert(a).values(row).on_conflict_do_nothing().returning(a.c.id)
+            (result.inserted if conn.execute(stmt).first() else result.conflicted).append(row["id"])
+            sightings[(row["content_hash"], batch.url)] = {
+                "content_hash": row["content_hash"], "url": batch.url, "bulletin_id": row["bulletin_id"],
+                "first_seen_at": row["crawled_at"]}
+        now = (batch.bulletin or {}).get("crawled_at") or next(
+            (x.get("crawled_at") for x in batch.articles), None)
+        for content, bulletin_id in batch.seen:
+            sightings.setdefault((content, batch.url), {
+                "content_hash": content, "url": batch.url, "bulletin_id": bulletin_id, "first_seen_at": now})
+        if sightings:
+            rows = [sightings[k] for k in sorted(sightings)]
+            conn.execute(self._insert(schema.article_urls).on_conflict_do_nothing(), rows)
+        return result
+
+    def _upsert_bulletin(self, conn: Connection, bulletin: dict[str, Any]) -> bool:
+        b = schema.bulletins
+        row = {**bulletin_row(bulletin), "first_seen_at": bulletin.get("crawled_at")}
+        stmt = self._insert(b).values(row)
+        stmt = stmt.on_conflict_do_update(index_elements=[b.c.id], set_={"crawled_at": stmt.excluded.crawled_at})
+        if self.dialect == "postgresql":
+            # xmax is 0 on a freshly inserted row version: exact even when workers race.
+            return bool(conn.execute(stmt.returning(literal_column("(xmax = 0)"))).scalar())
+        existed = conn.execute(select(b.c.id).where(b.c.id == row["id"])).first() is not None
+        conn.execute(stmt)  # SQLite: BEGIN IMMEDIATE holds the write lock, so the check above is exact
+        return not existed
+
+    # The item-at-a-time API of 0.1, kept for callers outside the pipelines.
+    def upsert_bulletin(self, bulletin: dict[str, Any]) -> None:
+        with self.engine.begin() as conn:
+            self._upsert_bulletin(conn, bulletin)
+
+    def upsert_article(self, article: dict[str, Any]) -> None:
+        from ..parsing.urls import canonical_url
+
+        self.write_page(PageBatch(url=canonical_url(article.get("bulletin_url") or ""), articles=[article]))
+
+    def touch_bulletin(self, bulletin_id: str, crawled_at: str) -> None:
+        b = schema.bulletins
+        with self.engine.begin() as conn:
+            conn.execute(update(b).where(b.c.id == bulletin_id).values(crawled_at=crawled_at))
+
+    # --- reporting -----------------------------------------------------------------------
+    def counts(self) -> dict[str, int]:
+        with self._read() as conn:
+            return {
+                table.name: conn.execute(select(func.count()).select_from(table)).scalar_one()
+                for table in (schema.bulletins, schema.articles, schema.article_urls)
+            }
+
+    def iter_articles(self) -> Iterator[dict[str, Any]]:
+        a = schema.articles
+        with self._read() as conn:
+            for row in conn.execute(select(a).order_by(a.c.first_seen_at, a.c.bulletin_id, a.c.position)).mappings():
+                yield article_item(dict(row))
+
+    def iter_bulletins(self) -> Iterator[dict[str, Any]]:
+        b = schema.bulletins
+        with self._read() as conn:
+            for row in conn.execute(select(b).order_by(b.c.first_seen_at, b.c.id)).mappings():
+                yield {k: v for k, v in row.items() if k != "first_seen_at"}
+
+    def schema_version(self) -> int:
+        with self._read() as conn:
+            return schema.current_version(conn)
+
+    def commit(self) -> None:
+        """Nothing to do: every write is its own transaction (one per page)."""
+
+    def close(self) -> None:
+        self.engine.dispose()

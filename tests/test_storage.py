@@ -1,0 +1,233 @@
+"""The store on both backends: upserts, page transactions, sightings, lookups, schema upgrades."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+
+import pytest
+from scrapy.exceptions import DropItem
+from scrapy.utils.test import get_crawler
+from sqlalchemy import create_engine, text
+
+from kexie_scraper.items import Article
+from kexie_scraper.pipelines import DedupePipeline, NormalizePipeline, StorePipeline
+from kexie_scraper.pipelines.dedupe import BoundedSet
+from kexie_scraper.storage import PageBatch, database_url, normalize_url, open_store, schema
+
+PAGE = "https://www.scimall.org.cn/article/detail?id=7100001"
+REPOST = "https://www.scimall.org.cn/article/detail?id=7100013"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'k.sqlite'}"
+    return request.getfixturevalue("pg_url")
+
+
+def bulletin(bid="b1", url=PAGE, crawled="2024-06-01T10:00:00+08:00"):
+    return {"id": bid, "source": "scimall", "url": url, "canonical_url": url, "title": "【地方科协】",
+            "page_state": "ok", "article_count": 2, "crawled_at": crawled}
+
+
+def article(n, bid="b1", url=PAGE, content=None):
+    return {"id": f"a{n}-{bid}", "content_hash": content or f"h{n}", "bulletin_id": bid, "source": "scimall",
+            "bulletin_url": url, "position": n, "title": f"标题{n}", "body": f"正文{n}", "split_confidence": 0.75,
+            "region": {"province": "四川省", "city": "德阳市", "county": None, "code": "510600", "former_name": None},
+            "crawled_at": "2024-06-01T10:00:00+08:00"}
+
+
+def test_page_write_is_an_upsert_with_exact_insert_counts(db_url):
+    store = open_store(db_url)
+    try:
+        first = store.write_page(PageBatch(url=PAGE, bulletin=bulletin(), articles=[article(1), article(2)]))
+        assert first.bulletin_inserted is True and first.inserted == ["a1-b1", "a2-b1"] and first.conflicted == []
+        # The same page again: nothing new, the bulletin's crawl time refreshed.
+        again = store.write_page(PageBatch(url=PAGE, bulletin=bulletin(crawled="2024-06-02T10:00:00+08:00"),
+                                           articles=[article(1), article(2)]))
+        assert again.bulletin_inserted is False and again.inserted == [] and sorted(again.conflicted) == ["a1-b1", "a2-b1"]
+        # A repost elsewhere: other ids, same content hashes -> conflicts on the unique hash.
+        repost = store.write_page(PageBatch(url=REPOST, bulletin=bulletin("b2", REPOST),
+                                            articles=[article(1, "b2", REPOST), article(3, "b2", REPOST)]))
+        assert repost.inserted == ["a3-b2"] and repost.conflicted == ["a1-b2"]
+        assert store.counts() == {"bulletins": 2, "articles": 3, "article_urls": 4}
+        assert store.article_known("a1-b1", "nope") and store.article_known("nope", "h2")
+        assert not store.article_known("nope", "nope")
+        assert store.bulletin_known("b2") and not store.bulletin_known("b3")
+        assert store.known_page_urls([PAGE, REPOST, "https://x.org/other"]) == {PAGE, REPOST}
+        rows = {a["id"]: a for a in store.iter_articles()}
+        assert rows["a1-b1"]["region"]["code"] == "510600" and rows["a1-b1"]["split_confidence"] == 0.75
+        refreshed = {b["id"]: b for b in store.iter_bulletins()}["b1"]
+        assert refreshed["crawled_at"] == "2024-06-02T10:00:00+08:00"
+        assert store.schema_version() == schema.LATEST
+    finally:
+        store.close()
+
+
+def test_sightings_of_known_articles_are_recorded(db_url):
+    store = open_store(db_url)
+    try:
+        store.write_page(PageBatch(url=PAGE, bulletin=bulletin(), articles=[article(1)]))
+        store.write_page(PageBatch(url=REPOST, bulletin=bulletin("b1", REPOST), seen=[("h1", "b1")]))
+        with create_engine(db_url).connect() as conn:
+            urls = conn.execute(text("SELECT url FROM article_urls WHERE content_hash = 'h1' ORDER BY url")).scalars().all()
+        assert urls == [PAGE, REPOST]
+    finally:
+        store.close()
+
+
+def test_a_failed_page_write_leaves_nothing(db_url):
+    store = open_store(db_url)
+    try:
+        broken = article(2)
+        broken["body"] = None  # NOT NULL: the second row fails, so the whole page must roll back
+        with pytest.raises(Exception):
+            store.write_page(PageBatch(url=PAGE, bulletin=bulletin(), articles=[article(1), broken]))
+        assert store.counts() == {"bulletins": 0, "articles": 0, "article_urls": 0}
+    finally:
+        store.close()
+
+
+def test_racing_writers_store_each_article_once(db_url):
+    """Eight threads (own connections) write overlapping pages at once: every article once, counted once."""
+    stores = [open_store(db_url) for _ in range(8)]
+    results = [None] * len(stores)
+    barrier = threading.Barrier(len(stores))
+
+    def work(i):
+        barrier.wait()
+        url = f"https://www.scimall.org.cn/article/detail?id={i}"
+        arts = [article(n, "b1", url, content=f"h{n}") for n in ([1, 2, 3, 4, 5] if i % 2 else [5, 4, 3, 2, 1])]
+        results[i] = stores[i].write_page(PageBatch(url=url, bulletin=bulletin("b1", url), articles=arts))
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(stores))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    try:
+        assert sum(len(r.inserted) for r in results) == 5
+        assert sum(len(r.conflicted) for r in results) == 5 * 7
+        assert sum(1 for r in results if r.bulletin_inserted) == 1
+        assert stores[0].counts() == {"bulletins": 1, "articles": 5, "article_urls": 40}
+    finally:
+        for s in stores:
+            s.close()
+
+
+# The schema kexie_scraper 0.1 created (storage/sqlite.py before versioning), frozen here.
+SCHEMA_0_1 = """
+CREATE TABLE bulletins (id TEXT PRIMARY KEY, source TEXT, url TEXT, canonical_url TEXT, title TEXT, published_at TEXT,
+    publisher TEXT, publisher_alias TEXT, original_url TEXT, page_state TEXT NOT NULL, intro TEXT,
+    article_count INTEGER NOT NULL DEFAULT 0, crawled_at TEXT, first_seen_at TEXT);
+CREATE TABLE articles (id TEXT PRIMARY KEY, content_hash TEXT NOT NULL, bulletin_id TEXT REFERENCES bulletins(id),
+    source TEXT, bulletin_url TEXT, bulletin_title TEXT, position INTEGER NOT NULL, title TEXT, body TEXT NOT NULL,
+    attribution TEXT, org TEXT, province TEXT, city TEXT, county TEXT, region_code TEXT, region_former_name TEXT,
+    published_at TEXT, publisher TEXT, original_url TEXT, split_rule TEXT, split_confidence REAL,
+    crawled_at TEXT, first_seen_at TEXT);
+CREATE UNIQUE INDEX articles_content_hash ON articles(content_hash);
+CREATE INDEX articles_bulletin ON articles(bulletin_id, position);
+CREATE INDEX articles_region ON articles(region_code);
+CREATE INDEX bulletins_canonical_url ON bulletins(canonical_url);
+INSERT INTO bulletins (id, url, page_state, crawled_at, first_seen_at) VALUES ('b1', '{url}', 'ok', 't0', 't0');
+INSERT INTO articles (id, content_hash, bulletin_id, bulletin_url, position, body, first_seen_at)
+    VALUES ('a1', 'h1', 'b1', '{url}', 1, '正文', 't0');
+"""
+
+
+def _create_0_1(db_url):
+    engine = create_engine(db_url)
+    with engine.begin() as conn:
+        for statement in SCHEMA_0_1.format(url=PAGE).split(";"):
+            if statement.strip():
+                conn.exec_driver_sql(statement)
+    engine.dispose()
+
+
+def test_a_0_1_database_is_upgraded_in_place(db_url):
+    _create_0_1(db_url)
+    store = open_store(db_url)
+    try:
+        assert store.upgraded_from == 1 and store.schema_version() == schema.LATEST
+        assert store.counts() == {"bulletins": 1, "articles": 1, "article_urls": 1}  # sightings backfilled
+        assert store.known_page_urls([PAGE]) == {PAGE}
+        assert store.write_page(PageBatch(url=PAGE, articles=[article(1, content="h1")])).conflicted == ["a1-b1"]
+    finally:
+        store.close()
+    again = open_store(db_url)  # opening an up-to-date database changes nothing
+    assert again.upgraded_from == schema.LATEST
+    with again.engine.connect() as conn:
+        versions = conn.execute(text("SELECT version FROM kexie_schema_version ORDER BY version")).scalars().all()
+    again.close()
+    assert versions == list(range(1, schema.LATEST + 1))
+
+
+def test_workers_opening_a_new_database_at_once_migrate_it_once(db_url):
+    errors, barrier = [], threading.Barrier(6)
+
+    def open_one():
+        barrier.wait()
+        try:
+            open_store(db_url).close()
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_one) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    engine = create_engine(db_url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM kexie_schema_version")).scalar() == schema.LATEST
+    engine.dispose()
+
+
+def test_database_url_setting_alias_and_driver():
+    assert normalize_url("postgresql://u@h:5432/d") == "postgresql+psycopg://u@h:5432/d"
+    assert normalize_url("postgres://u@h/d") == "postgresql+psycopg://u@h/d"
+    with pytest.raises(ValueError):
+        normalize_url("mysql://u@h/d")
+    assert database_url(get_crawler(settings_dict={"KEXIE_STORE_URL": "sqlite:///old"}).settings) == "sqlite:///old"
+    both = get_crawler(settings_dict={"KEXIE_STORE_URL": "sqlite:///old", "KEXIE_DATABASE_URL": "sqlite:///new"})
+    assert database_url(both.settings) == "sqlite:///new"
+    from scrapy.settings import Settings
+
+    project = Settings()
+    project.setmodule("kexie_scraper.settings", priority="project")
+    project.set("KEXIE_STORE_URL", "sqlite:///cmdline", priority="cmdline")  # 0.1's `-s KEXIE_STORE_URL=`
+    assert database_url(project) == "sqlite:///cmdline"
+
+
+def test_dedupe_memory_is_bounded_and_the_store_answers(tmp_path):
+    crawler = get_crawler(settings_dict={"KEXIE_DATABASE_URL": f"sqlite:///{tmp_path / 'k.sqlite'}",
+                                         "KEXIE_DEDUPE_CACHE_SIZE": 10})
+    normalize, dedupe, store = NormalizePipeline(), DedupePipeline.from_crawler(crawler), StorePipeline.from_crawler(crawler)
+
+    def feed(n, url):
+        item = normalize.process_item(Article(bulletin_url=url, title=f"第{n}条", body=f"第{n}条报道的正文。", position=n))
+        try:
+            return store.process_item(dedupe.process_item(item))
+        except DropItem:
+            return None
+
+    urls = [f"https://www.scimall.org.cn/article/detail?id={i}" for i in range(30)]
+    kept = [feed(i, urls[i]) for i in range(30)]
+    assert all(kept) and len(dedupe.recent) <= 10
+    store.close_spider()
+    # Long evicted from the cache, still known: the store is asked.
+    assert feed(0, urls[0]) is None and feed(29, urls[29]) is None
+    assert crawler.stats.get_value("kexie/duplicates/articles") == 2
+    store.close_spider()
+    db = sqlite3.connect(tmp_path / "k.sqlite")
+    assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == 30
+
+
+def test_bounded_set_forgets_least_recently_used():
+    recent = BoundedSet(2)
+    recent.add("a"), recent.add("b")
+    assert "a" in recent  # touch a: b is now the oldest
+    recent.add("c")
+    assert "b" not in recent and "a" in recent and "c" in recent and len(recent) == 2
