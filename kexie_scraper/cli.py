@@ -4,6 +4,7 @@
   kexie demo [--out DIR]
   kexie evaluate [--verbose] [--check]
   kexie crawl SPIDER [--since DATE] [--max-pages N] [--out DIR]
+  kexie bench [--pages N] [--scale N1,N2,...] [--json FILE] [--plot FILE.png]
 """
 
 from __future__ import annotations
@@ -85,6 +86,36 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0 if targets_met(total) or not args.check else 3
 
 
+def _bench(args: argparse.Namespace) -> int:
+    from .bench import runner
+
+    try:
+        points = [int(x) for x in args.scale.split(",") if x.strip()] if args.scale else []
+    except ValueError:
+        return _fail(f"--scale takes comma-separated integers, got {args.scale!r}")
+    if args.plot and not points:
+        points = [10000, 30000, 100000]
+    if not args.pages and not points:
+        return _fail("nothing to do: give --pages N, --scale N1,N2 or --plot FILE.png")
+    if args.pages is not None and args.pages < 1 or any(n < 1 for n in points):
+        return _fail("--pages and --scale need positive numbers")
+    log = (lambda *a: print(*a, file=sys.stderr, flush=True)) if args.json == "-" else (lambda *a: print(*a, flush=True))
+    report = runner.run(args.pages, points, seed=args.seed, rounds=args.rounds, concurrency=args.concurrency,
+                        repeat=args.repeat, parse_limit=args.parse_pages, log=log)
+    if args.plot:
+        runner.plot(report["scale"], Path(args.plot))
+        report["plot"] = args.plot
+    text = json.dumps(report, ensure_ascii=False, indent=2)
+    if args.json == "-":
+        print(text)
+    else:
+        if args.json:
+            Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+            Path(args.json).write_text(text + "\n", encoding="utf-8")
+        log(runner.summary_text(report))
+    return 0
+
+
 def _fail(message: str) -> int:
     print(f"kexie: error: {message}", file=sys.stderr)
     return 1
@@ -115,6 +146,17 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--out", default="output")
     crawl.add_argument("--log-level", default="INFO")
     crawl.set_defaults(func=_crawl)
+    bench = sub.add_parser("bench", help="throughput, parse latency and memory on a local synthetic mirror")
+    bench.add_argument("--pages", type=int, help="crawl a mirror of N bulletin pages twice: raw Scrapy, then the full pipeline")
+    bench.add_argument("--scale", help="comma-separated article counts for the pipelines alone, e.g. 10000,100000")
+    bench.add_argument("--json", metavar="FILE", help="write the figures as JSON to FILE ('-': stdout)")
+    bench.add_argument("--plot", metavar="FILE.png", help="draw throughput and memory against N (needs matplotlib)")
+    bench.add_argument("--seed", type=int, default=6, help="the mirror's seed (default 6)")
+    bench.add_argument("--rounds", type=int, default=1, help="raw/full crawl pairs; the best of each counts")
+    bench.add_argument("--concurrency", type=int, default=8, help="concurrent requests in both crawls")
+    bench.add_argument("--repeat", type=int, default=3, help="timed parses per page (the median counts)")
+    bench.add_argument("--parse-pages", type=int, default=300, help="pages timed for parse latency")
+    bench.set_defaults(func=_bench)
     return parser
 
 

@@ -1,0 +1,258 @@
+"""`kexie bench`: crawl throughput (raw vs full), parse latency, pipeline scaling, a plot.
+
+Every crawl and every scale point runs in its own subprocess, so each gets a fresh
+Twisted reactor and its own peak RSS. The mirror server is one more process. Speeds are
+only compared within one run (the ratio), as this machine is shared and noisy.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from .mirror import Mirror, MirrorServer
+
+# The stable keys of the JSON report (values are null when that part did not run).
+PAGE_KEYS = (
+    "raw_pages_per_s", "full_pages_per_s", "ratio", "parse_ms_median", "parse_ms_p99",
+    "trafilatura_ms_median", "peak_rss_mb",
+)
+SCALE_KEY = "scale"
+TARGETS = {
+    "ratio": ">= 0.85",
+    "parse_ms_median": "<= 1.0",
+    "scale_rss_growth": "<= 1.1 (peak RSS at the largest N / at the smallest)",
+    "scale_time_growth": "<= 1.2 (time per article at the largest N / at the smallest)",
+}
+
+
+def _run_json(args: list[str], timeout: float) -> dict[str, Any]:
+    run = subprocess.run([sys.executable, "-m", *args], capture_output=True, text=True, timeout=timeout)
+    lines = [line for line in run.stdout.splitlines() if line.startswith("{")]
+    if run.returncode != 0 or not lines:
+        raise RuntimeError(f"{' '.join(args[:2])} failed ({run.returncode}): {run.stderr[-2000:]}")
+    return json.loads(lines[-1])
+
+
+def crawl_phase(phase: str, url: str, out_dir: Path, concurrency: int) -> dict[str, Any]:
+    return _run_json(
+        ["kexie_scraper.bench.phase", phase, "--replay", url, "--out", str(out_dir), "--concurrency", str(concurrency)],
+        timeout=3600,
+    )
+
+
+def _percentile(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+
+
+def _per_page_ms(fn, pages: list, repeat: int) -> list[float]:
+    out = []
+    for page in pages:
+        runs = []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            fn(page)
+            runs.append(time.perf_counter() - start)
+        out.append(statistics.median(runs) * 1e3)
+    return out
+
+
+def sample_pages(mirror: Mirror, limit: int) -> list:
+    """Up to ``limit`` bulletin pages, spread evenly over the mirror."""
+    ids = list(mirror.article_ids())
+    step = max(1, len(ids) // limit)
+    return [mirror.article(i) for i in ids[::step][:limit]]
+
+
+def parse_timings(pages: list, repeat: int) -> dict[str, Any]:
+    """``parse_page`` (decode → layout → blocks → split → attribution → region → ids) per page."""
+    from ..parsing.page import parse_page
+
+    def parse(page):
+        return parse_page(page.body, url=page.url, content_type="text/html; charset=utf-8", source="scimall")
+
+    for page in pages[:20]:  # warm-up: region tables, OpenCC, selector compilation
+        parse(page)
+    wrong = sum(len(parse(p).articles) != p.expected_articles for p in pages)
+    times = _per_page_ms(parse, pages, repeat)
+    return {
+        "parse_ms_median": round(statistics.median(times), 3),
+        "parse_ms_p99": round(_percentile(times, 0.99), 3),
+        "parse_pages": len(pages),
+        "parse_wrong_article_count": wrong,
+        "page_kb_median": round(statistics.median(len(p.body) for p in pages) / 1024, 1),
+    }
+
+
+def trafilatura_timings(pages: list, repeat: int) -> dict[str, Any]:
+    """trafilatura's ``extract`` on the same bytes: main text only, no splitting."""
+    try:
+        import trafilatura
+    except ImportError:
+        return {"trafilatura_ms_median": None, "trafilatura_note": "not installed: pip install -e '.[bench]'"}
+
+    def extract(page):
+        return trafilatura.extract(page.body, url=page.url)
+
+    for page in pages[:5]:
+        extract(page)
+    times = _per_page_ms(extract, pages, repeat)
+    return {
+        "trafilatura_ms_median": round(statistics.median(times), 3),
+        "trafilatura_ms_p99": round(_percentile(times, 0.99), 3),
+        "trafilatura_version": getattr(trafilatura, "__version__", None),
+    }
+
+
+def bench_pages(pages: int, seed: int = 6, rounds: int = 1, concurrency: int = 8, repeat: int = 3,
+                parse_limit: int = 300, log=print) -> dict[str, Any]:
+    """Crawl the mirror raw and full (alternating, ``rounds`` times; the best of each counts)."""
+    raws, fulls = [], []
+    with tempfile.TemporaryDirectory(prefix="kexie-bench-") as tmp:
+        log(f"mirror: generating {pages} bulletin pages (seed {seed}) …")
+        with MirrorServer(pages, seed) as server:
+            log(f"mirror: {server.url} (pid {server.pid})")
+            for r in range(rounds):
+                for phase, bucket in (("raw", raws), ("full", fulls)):
+                    result = crawl_phase(phase, server.url, Path(tmp) / f"{phase}{r}", concurrency)
+                    bucket.append(result)
+                    log(f"  {phase:4} round {r + 1}: {result['pages']} pages in {result['seconds']} s = "
+                        f"{result['pages_per_s']} pages/s, peak RSS {result['peak_rss_mb']} MB")
+    raw = max(raws, key=lambda x: x["pages_per_s"] or 0)
+    full = max(fulls, key=lambda x: x["pages_per_s"] or 0)
+    mirror = Mirror(pages, seed)
+    sample = sample_pages(mirror, parse_limit)
+    log(f"parse: {len(sample)} pages × {repeat} runs …")
+    parsed = parse_timings(sample, repeat)
+    log("trafilatura: same pages …")
+    traf = trafilatura_timings(sample, repeat)
+    expected_articles = sum(mirror.article(i).expected_articles for i in mirror.article_ids()) if pages <= 2000 else None
+    return {
+        "raw_pages_per_s": raw["pages_per_s"],
+        "full_pages_per_s": full["pages_per_s"],
+        "ratio": round(full["pages_per_s"] / raw["pages_per_s"], 3) if raw["pages_per_s"] else None,
+        **parsed,
+        **traf,
+        "peak_rss_mb": max(raw["peak_rss_mb"], full["peak_rss_mb"]),
+        "raw_peak_rss_mb": raw["peak_rss_mb"],
+        "full_peak_rss_mb": full["peak_rss_mb"],
+        "pages": pages,
+        "list_pages": mirror.list_pages,
+        "articles_stored": full["articles"],
+        "articles_expected": expected_articles,
+        "crawl_errors": raw["errors"] + full["errors"],
+        "rounds": {"raw": [r["pages_per_s"] for r in raws], "full": [f["pages_per_s"] for f in fulls]},
+        "concurrency": concurrency,
+        "seed": seed,
+    }
+
+
+def bench_scale(points: list[int], seed: int = 6, log=print) -> list[dict[str, Any]]:
+    out = []
+    with tempfile.TemporaryDirectory(prefix="kexie-scale-") as tmp:
+        for n in points:
+            log(f"scale: {n} articles through normalize → dedupe → store …")
+            result = _run_json(["kexie_scraper.bench.scale", str(n), "--out", tmp, "--seed", str(seed)], timeout=7200)
+            log(f"  {n}: {result['seconds']} s ({result['us_per_article']} µs/article), peak RSS {result['peak_rss_mb']} MB")
+            out.append(result)
+    return out
+
+
+def scale_growth(scale: list[dict[str, Any]]) -> dict[str, Any]:
+    if len(scale) < 2:
+        return {}
+    small, large = min(scale, key=lambda s: s["n"]), max(scale, key=lambda s: s["n"])
+    return {
+        "scale_rss_growth": round(large["peak_rss_mb"] / small["peak_rss_mb"], 3),
+        "scale_time_growth": round(large["us_per_article"] / small["us_per_article"], 3),
+    }
+
+
+def targets(report: dict[str, Any]) -> dict[str, bool | None]:
+    def check(key, ok):
+        value = report.get(key)
+        return None if value is None else bool(ok(value))
+
+    return {
+        "ratio": check("ratio", lambda v: v >= 0.85),
+        "parse_ms_median": check("parse_ms_median", lambda v: v <= 1.0),
+        "scale_rss_growth": check("scale_rss_growth", lambda v: v <= 1.1),
+        "scale_time_growth": check("scale_time_growth", lambda v: v <= 1.2),
+    }
+
+
+def plot(scale: list[dict[str, Any]], path: Path, title: str = "") -> None:
+    """Throughput (articles/s) and peak RSS against N, from the scale points."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ns = [s["n"] for s in scale]
+    rate = [s["n"] / s["seconds"] for s in scale]
+    rss = [s["peak_rss_mb"] for s in scale]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    left.plot(ns, rate, "o-", color="tab:blue")
+    left.set(xscale="log", xlabel="articles (N)", ylabel="articles / s", title="pipeline throughput")
+    left.set_ylim(0, max(rate) * 1.25)
+    right.plot(ns, rss, "o-", color="tab:red")
+    right.set(xscale="log", xlabel="articles (N)", ylabel="peak RSS (MB)", title="pipeline peak memory")
+    right.set_ylim(0, max(rss) * 1.25)
+    for ax, ys, fmt in ((left, rate, "{:.0f}"), (right, rss, "{:.1f}")):
+        ax.grid(True, which="both", alpha=0.3)
+        for x, y in zip(ns, ys):
+            ax.annotate(fmt.format(y), (x, y), textcoords="offset points", xytext=(0, 7), ha="center", fontsize=8)
+    fig.suptitle(title or "kexie bench --scale: normalize → dedupe → SQLite store, one process per N")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def run(pages: int | None, scale_points: list[int] | None, seed: int = 6, rounds: int = 1,
+        concurrency: int = 8, repeat: int = 3, parse_limit: int = 300, log=print) -> dict[str, Any]:
+    report: dict[str, Any] = {key: None for key in PAGE_KEYS}
+    report[SCALE_KEY] = []
+    if pages:
+        report.update(bench_pages(pages, seed, rounds, concurrency, repeat, parse_limit, log))
+    if scale_points:
+        report[SCALE_KEY] = bench_scale(scale_points, seed, log)
+        report.update(scale_growth(report[SCALE_KEY]))
+    report["targets"] = TARGETS
+    report["targets_met"] = targets(report)
+    return report
+
+
+def summary_text(report: dict[str, Any]) -> str:
+    """The figures a person reads, and which targets are met."""
+    lines = []
+    if report.get("raw_pages_per_s") is not None:
+        lines += [
+            f"crawl, {report['pages']} bulletin + {report['list_pages']} list pages (median {report['page_kb_median']} KB):",
+            f"  raw  {report['raw_pages_per_s']:8.1f} pages/s   peak RSS {report['raw_peak_rss_mb']} MB",
+            f"  full {report['full_pages_per_s']:8.1f} pages/s   peak RSS {report['full_peak_rss_mb']} MB   "
+            f"({report['articles_stored']} articles stored)",
+            f"  ratio full/raw {report['ratio']}",
+            f"parse_page: median {report['parse_ms_median']} ms, p99 {report['parse_ms_p99']} ms per page "
+            f"({report['parse_pages']} pages)",
+            f"trafilatura.extract: median {report['trafilatura_ms_median']} ms per page (no splitting)",
+        ]
+    for point in report.get("scale") or []:
+        lines.append(
+            f"scale n={point['n']:>7}: {point['seconds']:8.2f} s  {point['us_per_article']:7.1f} µs/article  "
+            f"peak RSS {point['peak_rss_mb']} MB"
+        )
+    for key in ("scale_rss_growth", "scale_time_growth"):
+        if key in report:
+            lines.append(f"{key}: {report[key]}")
+    met = {k: v for k, v in report.get("targets_met", {}).items() if v is not None}
+    if met:
+        lines.append("targets: " + ", ".join(f"{k} {TARGETS[k].split(' (')[0]}: {'met' if v else 'MISSED'}" for k, v in met.items()))
+    return "\n".join(lines)
