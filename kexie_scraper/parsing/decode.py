@@ -27,6 +27,9 @@ def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]
     return _XML_DECL.sub("", text, count=1), encoding
 
 
+_CONTROL_BYTES = bytes(b for b in range(256) if b < 9 or 13 < b < 32)
+
+
 def looks_binary(body: bytes) -> bool:
     """NUL bytes or a large share of control bytes: an image, a PDF, a zip — not a page."""
     head = body[:4096]
@@ -34,5 +37,5 @@ def looks_binary(body: bytes) -> bool:
         return False
     if b"\x00" in head:
         return True
-    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))  # counted in C, not per byte
     return controls / len(head) > 0.05
