@@ -103,7 +103,8 @@ def _bench(args: argparse.Namespace) -> int:
     report = runner.run(args.pages, points, seed=args.seed, rounds=args.rounds, concurrency=args.concurrency,
                         repeat=args.repeat, parse_limit=args.parse_pages, log=log)
     if args.plot:
-        runner.plot(report["scale"], Path(args.plot))
+        baseline = json.loads(Path(args.baseline).read_text(encoding="utf-8"))["scale"] if args.baseline else None
+        runner.plot(report["scale"], Path(args.plot), baseline=baseline, labels=(args.label, args.baseline_label))
         report["plot"] = args.plot
     text = json.dumps(report, ensure_ascii=False, indent=2)
     if args.json == "-":
@@ -151,8 +152,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--scale", help="comma-separated article counts for the pipelines alone, e.g. 10000,100000")
     bench.add_argument("--json", metavar="FILE", help="write the figures as JSON to FILE ('-': stdout)")
     bench.add_argument("--plot", metavar="FILE.png", help="draw throughput and memory against N (needs matplotlib)")
+    bench.add_argument("--baseline", metavar="FILE.json", help="with --plot: also draw the scale points of an earlier --json report")
+    bench.add_argument("--label", default="this run", help="with --plot: this run's legend label")
+    bench.add_argument("--baseline-label", default="baseline", help="with --plot: the baseline's legend label")
     bench.add_argument("--seed", type=int, default=6, help="the mirror's seed (default 6)")
-    bench.add_argument("--rounds", type=int, default=1, help="raw/full crawl pairs; the best of each counts")
+    bench.add_argument("--rounds", type=int, default=1, help="raw/full crawl pairs, and runs of each --scale N; the best of each counts")
     bench.add_argument("--concurrency", type=int, default=8, help="concurrent requests in both crawls")
     bench.add_argument("--repeat", type=int, default=3, help="timed parses per page (the median counts)")
     bench.add_argument("--parse-pages", type=int, default=300, help="pages timed for parse latency")

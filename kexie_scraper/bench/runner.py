@@ -80,15 +80,40 @@ def parse_timings(pages: list, repeat: int) -> dict[str, Any]:
 
     for page in pages[:20]:  # warm-up: region tables, OpenCC, selector compilation
         parse(page)
-    wrong = sum(len(parse(p).articles) != p.expected_articles for p in pages)
+    results = [parse(p) for p in pages]
+    wrong = sum(len(r.articles) != p.expected_articles for r, p in zip(results, pages))
     times = _per_page_ms(parse, pages, repeat)
     return {
         "parse_ms_median": round(statistics.median(times), 3),
         "parse_ms_p99": round(_percentile(times, 0.99), 3),
+        "parse_ms_mean": round(statistics.fmean(times), 3),
+        "pipeline_ms_per_page": pipeline_ms_per_page(results),
         "parse_pages": len(pages),
         "parse_wrong_article_count": wrong,
         "page_kb_median": round(statistics.median(len(p.body) for p in pages) / 1024, 1),
     }
+
+
+def pipeline_ms_per_page(results: list) -> float:
+    """normalize → dedupe → SQLite store for the bulletin and articles of each parsed page, per page."""
+    from scrapy.exceptions import DropItem
+    from scrapy.utils.test import get_crawler
+
+    from ..pipelines import DedupePipeline, NormalizePipeline, StorePipeline
+
+    with tempfile.TemporaryDirectory(prefix="kexie-pipe-") as tmp:
+        crawler = get_crawler(settings_dict={"KEXIE_STORE_URL": f"sqlite:///{tmp}/p.sqlite"})
+        stages = [NormalizePipeline(), DedupePipeline.from_crawler(crawler), StorePipeline.from_crawler(crawler)]
+        start = time.perf_counter()
+        for result in results:
+            for item in [result.bulletin, *result.articles]:
+                try:
+                    for stage in stages:
+                        item = stage.process_item(item)
+                except DropItem:
+                    pass
+        stages[-1].close_spider()
+        return round((time.perf_counter() - start) / max(len(results), 1) * 1e3, 3)
 
 
 def trafilatura_timings(pages: list, repeat: int) -> dict[str, Any]:
@@ -133,6 +158,15 @@ def bench_pages(pages: int, seed: int = 6, rounds: int = 1, concurrency: int = 8
     parsed = parse_timings(sample, repeat)
     log("trafilatura: same pages …")
     traf = trafilatura_timings(sample, repeat)
+    raw_ms, full_ms = 1e3 / raw["pages_per_s"], 1e3 / full["pages_per_s"]
+    share = mirror.pages / (mirror.pages + mirror.list_pages)  # parse and pipelines run on bulletin pages only
+    breakdown = {
+        "scrapy_raw": round(raw_ms, 3),
+        "parse": round(parsed["parse_ms_mean"] * share, 3),
+        "pipelines": round(parsed["pipeline_ms_per_page"] * share, 3),
+    }
+    breakdown["other (items through Scrapy, feeds)"] = round(full_ms - sum(breakdown.values()), 3)
+    breakdown["full"] = round(full_ms, 3)
     expected_articles = sum(mirror.article(i).expected_articles for i in mirror.article_ids()) if pages <= 2000 else None
     return {
         "raw_pages_per_s": raw["pages_per_s"],
@@ -148,20 +182,29 @@ def bench_pages(pages: int, seed: int = 6, rounds: int = 1, concurrency: int = 8
         "articles_stored": full["articles"],
         "articles_expected": expected_articles,
         "crawl_errors": raw["errors"] + full["errors"],
+        "ms_per_page": breakdown,
         "rounds": {"raw": [r["pages_per_s"] for r in raws], "full": [f["pages_per_s"] for f in fulls]},
         "concurrency": concurrency,
         "seed": seed,
     }
 
 
-def bench_scale(points: list[int], seed: int = 6, log=print) -> list[dict[str, Any]]:
-    out = []
+def bench_scale(points: list[int], seed: int = 6, rounds: int = 1, log=print) -> list[dict[str, Any]]:
+    """Each N in a fresh process, ``rounds`` times (interleaved); the fastest run of each N counts."""
+    runs: dict[int, list[dict[str, Any]]] = {n: [] for n in points}
     with tempfile.TemporaryDirectory(prefix="kexie-scale-") as tmp:
-        for n in points:
-            log(f"scale: {n} articles through normalize → dedupe → store …")
-            result = _run_json(["kexie_scraper.bench.scale", str(n), "--out", tmp, "--seed", str(seed)], timeout=7200)
-            log(f"  {n}: {result['seconds']} s ({result['us_per_article']} µs/article), peak RSS {result['peak_rss_mb']} MB")
-            out.append(result)
+        for r in range(rounds):
+            for n in points:
+                log(f"scale: {n} articles through normalize → dedupe → store (round {r + 1}) …")
+                result = _run_json(["kexie_scraper.bench.scale", str(n), "--out", tmp, "--seed", str(seed)], timeout=7200)
+                log(f"  {n}: {result['seconds']} s ({result['us_per_article']} µs/article, CPU {result['cpu_seconds']} s), "
+                    f"peak RSS {result['peak_rss_mb']} MB; µs/article by tenth: {result['us_per_article_by_tenth']}")
+                runs[n].append(result)
+    out = []
+    for n in points:
+        best = dict(min(runs[n], key=lambda x: x["seconds"]))
+        best["rounds_seconds"] = [x["seconds"] for x in runs[n]]
+        out.append(best)
     return out
 
 
@@ -172,6 +215,7 @@ def scale_growth(scale: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "scale_rss_growth": round(large["peak_rss_mb"] / small["peak_rss_mb"], 3),
         "scale_time_growth": round(large["us_per_article"] / small["us_per_article"], 3),
+        "scale_cpu_time_growth": round((large["cpu_seconds"] / large["n"]) / (small["cpu_seconds"] / small["n"]), 3),
     }
 
 
@@ -188,27 +232,35 @@ def targets(report: dict[str, Any]) -> dict[str, bool | None]:
     }
 
 
-def plot(scale: list[dict[str, Any]], path: Path, title: str = "") -> None:
-    """Throughput (articles/s) and peak RSS against N, from the scale points."""
+def plot(scale: list[dict[str, Any]], path: Path, title: str = "",
+         baseline: list[dict[str, Any]] | None = None, labels: tuple[str, str] = ("this run", "baseline")) -> None:
+    """Throughput (articles/s) and peak RSS against N, from the scale points (and a baseline's)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    ns = [s["n"] for s in scale]
-    rate = [s["n"] / s["seconds"] for s in scale]
-    rss = [s["peak_rss_mb"] for s in scale]
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
-    left.plot(ns, rate, "o-", color="tab:blue")
-    left.set(xscale="log", xlabel="articles (N)", ylabel="articles / s", title="pipeline throughput")
-    left.set_ylim(0, max(rate) * 1.25)
-    right.plot(ns, rss, "o-", color="tab:red")
-    right.set(xscale="log", xlabel="articles (N)", ylabel="peak RSS (MB)", title="pipeline peak memory")
-    right.set_ylim(0, max(rss) * 1.25)
-    for ax, ys, fmt in ((left, rate, "{:.0f}"), (right, rss, "{:.1f}")):
+    series = [(scale, labels[0], "o-")] + ([(baseline, labels[1], "s--")] if baseline else [])
+    top_rate = top_rss = 0.0
+    for points, label, style in series:
+        points = sorted(points, key=lambda p: p["n"])
+        ns = [p["n"] for p in points]
+        rate = [p["n"] / p["seconds"] for p in points]
+        rss = [p["peak_rss_mb"] for p in points]
+        top_rate, top_rss = max(top_rate, *rate), max(top_rss, *rss)
+        left.plot(ns, rate, style, label=label)
+        right.plot(ns, rss, style, label=label)
+        for ax, ys, fmt in ((left, rate, "{:.0f}"), (right, rss, "{:.1f}")):
+            for x, y in zip(ns, ys):
+                ax.annotate(fmt.format(y), (x, y), textcoords="offset points", xytext=(0, 7), ha="center", fontsize=8)
+    left.set(xscale="log", xlabel="articles (N)", ylabel="articles / s", title="pipeline throughput", ylim=(0, top_rate * 1.3))
+    right.set(xscale="log", xlabel="articles (N)", ylabel="peak RSS (MB)", title="pipeline peak memory (process)",
+              ylim=(0, top_rss * 1.3))
+    for ax in (left, right):
         ax.grid(True, which="both", alpha=0.3)
-        for x, y in zip(ns, ys):
-            ax.annotate(fmt.format(y), (x, y), textcoords="offset points", xytext=(0, 7), ha="center", fontsize=8)
+        if baseline:
+            ax.legend(loc="lower right", fontsize=8)
     fig.suptitle(title or "kexie bench --scale: normalize → dedupe → SQLite store, one process per N")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -218,12 +270,13 @@ def plot(scale: list[dict[str, Any]], path: Path, title: str = "") -> None:
 
 def run(pages: int | None, scale_points: list[int] | None, seed: int = 6, rounds: int = 1,
         concurrency: int = 8, repeat: int = 3, parse_limit: int = 300, log=print) -> dict[str, Any]:
+    """``rounds``: raw/full crawl pairs, and runs of each scale point; the best of each counts."""
     report: dict[str, Any] = {key: None for key in PAGE_KEYS}
     report[SCALE_KEY] = []
     if pages:
         report.update(bench_pages(pages, seed, rounds, concurrency, repeat, parse_limit, log))
     if scale_points:
-        report[SCALE_KEY] = bench_scale(scale_points, seed, log)
+        report[SCALE_KEY] = bench_scale(scale_points, seed, rounds, log)
         report.update(scale_growth(report[SCALE_KEY]))
     report["targets"] = TARGETS
     report["targets_met"] = targets(report)
@@ -243,13 +296,15 @@ def summary_text(report: dict[str, Any]) -> str:
             f"parse_page: median {report['parse_ms_median']} ms, p99 {report['parse_ms_p99']} ms per page "
             f"({report['parse_pages']} pages)",
             f"trafilatura.extract: median {report['trafilatura_ms_median']} ms per page (no splitting)",
+            "where a crawled page's time goes (ms, mean): "
+            + ", ".join(f"{k} {v}" for k, v in report["ms_per_page"].items()),
         ]
     for point in report.get("scale") or []:
         lines.append(
             f"scale n={point['n']:>7}: {point['seconds']:8.2f} s  {point['us_per_article']:7.1f} µs/article  "
             f"peak RSS {point['peak_rss_mb']} MB"
         )
-    for key in ("scale_rss_growth", "scale_time_growth"):
+    for key in ("scale_rss_growth", "scale_time_growth", "scale_cpu_time_growth"):
         if key in report:
             lines.append(f"{key}: {report[key]}")
     met = {k: v for k, v in report.get("targets_met", {}).items() if v is not None}

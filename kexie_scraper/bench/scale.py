@@ -4,8 +4,8 @@
 
 Streams N synthetic articles (and one bulletin per five) through normalize → dedupe →
 store (SQLite in ``DIR``) with no network and no parsing, and prints one JSON line:
-seconds spent in the pipelines, peak RSS of this process, and how much the dedupe
-pipeline holds in memory at the end.
+wall and CPU seconds spent in the pipelines (µs per article overall and in each tenth of
+the run), peak RSS of this process, and how many keys the dedupe pipeline holds in RAM.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ def run_scale(n: int, out_dir: Path, seed: int = 6) -> dict:
     from scrapy.exceptions import DropItem
     from scrapy.utils.test import get_crawler
 
+    from ..items import Article
     from ..pipelines import DedupePipeline, NormalizePipeline, StorePipeline
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -42,22 +43,33 @@ def run_scale(n: int, out_dir: Path, seed: int = 6) -> dict:
     dedupe = DedupePipeline.from_crawler(crawler)
     stages = [NormalizePipeline(), dedupe, StorePipeline.from_crawler(crawler)]
     rss_start = current_rss_mb()
-    spent = 0.0
-    kept = dropped = 0
-    clock = time.perf_counter
+    spent = cpu = 0.0
+    kept = dropped = articles = 0
+    tenths: list[float] = []  # µs per article in each tenth of the run: flat if time is linear
+    tenth_spent, tenth_size = 0.0, max(1, n // 10)
+    clock, cpu_clock = time.perf_counter, time.process_time
     wall = clock()
     for item in synthetic_items(n, seed):
-        start = clock()
+        start, start_cpu = clock(), cpu_clock()
         try:
             for stage in stages:
                 item = stage.process_item(item)
             kept += 1
         except DropItem:
             dropped += 1
-        spent += clock() - start
-    start = clock()
+        took = clock() - start
+        spent += took
+        cpu += cpu_clock() - start_cpu
+        tenth_spent += took
+        if isinstance(item, Article):
+            articles += 1
+            if articles % tenth_size == 0:
+                tenths.append(round(tenth_spent / tenth_size * 1e6, 1))
+                tenth_spent = 0.0
+    start, start_cpu = clock(), cpu_clock()
     stages[-1].close_spider()
     spent += clock() - start
+    cpu += cpu_clock() - start_cpu
     seen = getattr(dedupe, "seen_articles", ())
     return {
         "n": n,
@@ -65,6 +77,8 @@ def run_scale(n: int, out_dir: Path, seed: int = 6) -> dict:
         "peak_rss_mb": round(peak_rss_mb(), 1),
         "rss_start_mb": round(rss_start, 1),
         "us_per_article": round(spent / n * 1e6, 1),
+        "cpu_seconds": round(cpu, 3),
+        "us_per_article_by_tenth": tenths,
         "wall_seconds": round(clock() - wall, 3),
         "items_kept": kept,
         "items_dropped": dropped,
