@@ -93,6 +93,14 @@ def _bench(args: argparse.Namespace) -> int:
         points = [int(x) for x in args.scale.split(",") if x.strip()] if args.scale else []
     except ValueError:
         return _fail(f"--scale takes comma-separated integers, got {args.scale!r}")
+    if args.from_json:
+        if not args.plot:
+            return _fail("--from-json only redraws: give --plot FILE.png")
+        report = json.loads(Path(args.from_json).read_text(encoding="utf-8"))
+        baseline = json.loads(Path(args.baseline).read_text(encoding="utf-8"))["scale"] if args.baseline else None
+        runner.plot(report["scale"], Path(args.plot), baseline=baseline, labels=(args.label, args.baseline_label))
+        print(args.plot)
+        return 0
     if args.plot and not points:
         points = [10000, 30000, 100000]
     if not args.pages and not points:
@@ -152,6 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--scale", help="comma-separated article counts for the pipelines alone, e.g. 10000,100000")
     bench.add_argument("--json", metavar="FILE", help="write the figures as JSON to FILE ('-': stdout)")
     bench.add_argument("--plot", metavar="FILE.png", help="draw throughput and memory against N (needs matplotlib)")
+    bench.add_argument("--from-json", metavar="FILE.json", help="with --plot: redraw from an earlier --json report, run nothing")
     bench.add_argument("--baseline", metavar="FILE.json", help="with --plot: also draw the scale points of an earlier --json report")
     bench.add_argument("--label", default="this run", help="with --plot: this run's legend label")
     bench.add_argument("--baseline-label", default="baseline", help="with --plot: the baseline's legend label")

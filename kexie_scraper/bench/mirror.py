@@ -682,8 +682,8 @@ def serve(mirror: Mirror, port: int = 0) -> None:
 class MirrorServer:
     """The mirror in its own process: ``with MirrorServer(pages) as m: m.url``."""
 
-    def __init__(self, pages: int, seed: int = 6, startup_timeout: float = 600) -> None:
-        self.pages, self.seed, self.startup_timeout = pages, seed, startup_timeout
+    def __init__(self, pages: int, seed: int = 6) -> None:
+        self.pages, self.seed = pages, seed
         self.proc = None
         self.url: str | None = None
 

@@ -241,9 +241,9 @@ def plot(scale: list[dict[str, Any]], path: Path, title: str = "",
     import matplotlib.pyplot as plt
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
-    series = [(scale, labels[0], "o-")] + ([(baseline, labels[1], "s--")] if baseline else [])
+    series = [(scale, labels[0], "o-", 7)] + ([(baseline, labels[1], "s--", -13)] if baseline else [])
     top_rate = top_rss = 0.0
-    for points, label, style in series:
+    for points, label, style, offset in series:
         points = sorted(points, key=lambda p: p["n"])
         ns = [p["n"] for p in points]
         rate = [p["n"] / p["seconds"] for p in points]
@@ -253,7 +253,7 @@ def plot(scale: list[dict[str, Any]], path: Path, title: str = "",
         right.plot(ns, rss, style, label=label)
         for ax, ys, fmt in ((left, rate, "{:.0f}"), (right, rss, "{:.1f}")):
             for x, y in zip(ns, ys):
-                ax.annotate(fmt.format(y), (x, y), textcoords="offset points", xytext=(0, 7), ha="center", fontsize=8)
+                ax.annotate(fmt.format(y), (x, y), textcoords="offset points", xytext=(0, offset), ha="center", fontsize=8)
     left.set(xscale="log", xlabel="articles (N)", ylabel="articles / s", title="pipeline throughput", ylim=(0, top_rate * 1.3))
     right.set(xscale="log", xlabel="articles (N)", ylabel="peak RSS (MB)", title="pipeline peak memory (process)",
               ylim=(0, top_rss * 1.3))

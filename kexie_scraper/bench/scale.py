@@ -46,7 +46,9 @@ def run_scale(n: int, out_dir: Path, seed: int = 6) -> dict:
     spent = cpu = 0.0
     kept = dropped = articles = 0
     tenths: list[float] = []  # µs per article in each tenth of the run: flat if time is linear
-    tenth_spent, tenth_size = 0.0, max(1, n // 10)
+    cpu_tenths: list[float] = []
+    tenth_spent = tenth_cpu = 0.0
+    tenth_size = max(1, n // 10)
     clock, cpu_clock = time.perf_counter, time.process_time
     wall = clock()
     for item in synthetic_items(n, seed):
@@ -57,15 +59,17 @@ def run_scale(n: int, out_dir: Path, seed: int = 6) -> dict:
             kept += 1
         except DropItem:
             dropped += 1
-        took = clock() - start
+        took, took_cpu = clock() - start, cpu_clock() - start_cpu
         spent += took
-        cpu += cpu_clock() - start_cpu
+        cpu += took_cpu
         tenth_spent += took
+        tenth_cpu += took_cpu
         if isinstance(item, Article):
             articles += 1
             if articles % tenth_size == 0:
                 tenths.append(round(tenth_spent / tenth_size * 1e6, 1))
-                tenth_spent = 0.0
+                cpu_tenths.append(round(tenth_cpu / tenth_size * 1e6, 1))
+                tenth_spent = tenth_cpu = 0.0
     start, start_cpu = clock(), cpu_clock()
     stages[-1].close_spider()
     spent += clock() - start
@@ -79,6 +83,7 @@ def run_scale(n: int, out_dir: Path, seed: int = 6) -> dict:
         "us_per_article": round(spent / n * 1e6, 1),
         "cpu_seconds": round(cpu, 3),
         "us_per_article_by_tenth": tenths,
+        "cpu_us_per_article_by_tenth": cpu_tenths,
         "wall_seconds": round(clock() - wall, 3),
         "items_kept": kept,
         "items_dropped": dropped,
