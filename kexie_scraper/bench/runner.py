@@ -241,19 +241,23 @@ def plot(scale: list[dict[str, Any]], path: Path, title: str = "",
     import matplotlib.pyplot as plt
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
-    series = [(scale, labels[0], "o-", 7)] + ([(baseline, labels[1], "s--", -13)] if baseline else [])
-    top_rate = top_rss = 0.0
-    for points, label, style, offset in series:
+    series = [(scale, labels[0], "o-")] + ([(baseline, labels[1], "s--")] if baseline else [])
+    curves = []
+    for points, label, style in series:
         points = sorted(points, key=lambda p: p["n"])
         ns = [p["n"] for p in points]
-        rate = [p["n"] / p["seconds"] for p in points]
-        rss = [p["peak_rss_mb"] for p in points]
-        top_rate, top_rss = max(top_rate, *rate), max(top_rss, *rss)
-        left.plot(ns, rate, style, label=label)
-        right.plot(ns, rss, style, label=label)
-        for ax, ys, fmt in ((left, rate, "{:.0f}"), (right, rss, "{:.1f}")):
+        curves.append((label, style, ns, [p["n"] / p["seconds"] for p in points], [p["peak_rss_mb"] for p in points]))
+    top_rate = max(y for c in curves for y in c[3])
+    top_rss = max(y for c in curves for y in c[4])
+    for i, (label, style, ns, rate, rss) in enumerate(curves):
+        for ax, ys, col, fmt in ((left, rate, 3, "{:.0f}"), (right, rss, 4, "{:.1f}")):
+            ax.plot(ns, ys, style, label=label)
             for x, y in zip(ns, ys):
-                ax.annotate(fmt.format(y), (x, y), textcoords="offset points", xytext=(0, offset), ha="center", fontsize=8)
+                # The higher of two curves is labelled above its point, the lower one below.
+                others = [c[col][c[2].index(x)] for j, c in enumerate(curves) if j != i and x in c[2]]
+                below = any(o > y or (o == y and i > 0) for o in others)
+                ax.annotate(fmt.format(y), (x, y), textcoords="offset points", xytext=(0, -13 if below else 7),
+                            ha="center", fontsize=8)
     left.set(xscale="log", xlabel="articles (N)", ylabel="articles / s", title="pipeline throughput", ylim=(0, top_rate * 1.3))
     right.set(xscale="log", xlabel="articles (N)", ylabel="peak RSS (MB)", title="pipeline peak memory (process)",
               ylim=(0, top_rss * 1.3))
