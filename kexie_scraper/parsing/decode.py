@@ -77,6 +77,9 @@ def _decodes(body: bytes, encoding: str) -> bool:
     return True
 
 
+_CONTROL_BYTES = bytes(b for b in range(256) if b < 9 or 13 < b < 32)
+
+
 def looks_binary(body: bytes) -> bool:
     """NUL bytes or a large share of control bytes: an image, a PDF, a zip — not a page."""
     head = body[:4096]
