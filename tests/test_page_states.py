@@ -17,7 +17,7 @@ from kexie_scraper.parsing.page import parse_page
         (b"   \n ", "empty"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), "binary"),
         ("<html><body><div class='weui-msg'><h2 class='weui-msg__title warn'>该内容已被发布者删除</h2></div></body></html>".encode(), "deleted"),
-        ("<html><body><p>当前环境异常，完成验证后即可继续访问。</p><a id='js_verify'>去验证</a></body></html>".encode(), "verify"),
+        ("<html><body><p>当前环境异常，完成验证后即可继续访问。</p><a id='js_verify'>去验证</a></body></html>".encode(), "captcha"),
         ("<html><body><h2 class='weui-msg__title'>链接已过期</h2></body></html>".encode(), "expired"),
         ("<html><body><div id='js_content'></div></body></html>".encode(), "no_content"),
     ],

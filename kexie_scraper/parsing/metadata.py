@@ -35,6 +35,8 @@ _CHROME = re.compile(
     r"^(?:编辑|审核|校对)[:：]\S+\s+(?:编辑|审核|校对)[:：]|浏览次数[:：]|【\s*大\s*中\s*小\s*】",
     re.I,
 )
+# WeChat's "follow us" prompts: 点击上方蓝字 关注我们, 点击蓝字，关注浙江科协, 点击“XX”可快速关注.
+_FOLLOW = re.compile(r"^(?:▲\s*)?点击(?:上方|下方|顶部|这里)?[^。！？]{0,16}(?:关注|订阅|置顶)")
 _HEADER_SOURCE = re.compile(r"^(?:来源|来自)\s*[:：]\s*(\S{2,30})$")
 _SITE_DATE = re.compile(r"^\S{2,20}\s+\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$")
 
@@ -71,7 +73,7 @@ def strip_metadata(blocks: list[Block], with_header: bool) -> tuple[list[Block],
             in_footer = True
         elif _FOOTER.match(text):
             in_footer = True
-        if in_footer or alias or original or (len(text) <= 60 and (_CHROME.match(text) or _SPONSOR.search(text))):
+        if in_footer or alias or original or (len(text) <= 60 and (_CHROME.match(text) or _SPONSOR.search(text) or _FOLLOW.match(text))):
             meta.dropped.append(block.text)
         else:
             kept.append(block)
