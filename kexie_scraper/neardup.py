@@ -81,8 +81,12 @@ class Match:
 class NearDuplicateIndex:
     """Stored reports' signatures, queried for the best match at or above the threshold.
 
-    ``region`` guards against templated reports: two counties' 科普日 notices can share
-    much wording, but two reports from different places are never the same report.
+    Two guards keep different reports apart:
+
+    * ``region``: two counties' 科普日 notices can share much wording, but reports from
+      different places are never the same report;
+    * ``page``: one page never repeats its own report, so two similar items of one
+      bulletin (two briefs from the same 科协) stay two articles.
     """
 
     def __init__(self, threshold: float = THRESHOLD) -> None:
@@ -90,20 +94,24 @@ class NearDuplicateIndex:
         self.lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
         self.signatures: dict[str, MinHash] = {}
         self.regions: dict[str, str | None] = {}
+        self.pages: dict[str, str | None] = {}
 
     def __len__(self) -> int:
         return len(self.signatures)
 
-    def add(self, article_id: str, mh: MinHash, region_code: str | None = None) -> None:
+    def add(self, article_id: str, mh: MinHash, region_code: str | None = None, page: str | None = None) -> None:
         if article_id in self.signatures:
             return
         self.lsh.insert(article_id, mh)
         self.signatures[article_id] = mh
         self.regions[article_id] = region_code
+        self.pages[article_id] = page
 
-    def best(self, mh: MinHash, region_code: str | None = None) -> Match | None:
+    def best(self, mh: MinHash, region_code: str | None = None, page: str | None = None) -> Match | None:
         best: Match | None = None
         for key in self.lsh.query(mh):
+            if page and self.pages.get(key) == page:
+                continue
             other = self.regions.get(key)
             if region_code and other and not _same_place(region_code, other):
                 continue
