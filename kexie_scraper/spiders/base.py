@@ -16,9 +16,12 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import scrapy
 from scrapy.http import Response
 
-from ..items import Bulletin
+from scrapy.exceptions import CloseSpider
+
+from ..items import Bulletin, PageState
 from ..parsing import dates, pagestate
 from ..parsing.page import parse_page
+from ..parsing.urls import canonical_url
 
 _NEXT_TEXT = re.compile(r"^\s*(下一页|下页|后一页|next|›|»|>)\s*$", re.I)
 _DATE_IN_TEXT = re.compile(r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}")
@@ -113,7 +116,7 @@ class BulletinSpider(scrapy.Spider):
             if self.since and listed and listed < self.since:
                 continue
             fresh += 1
-            yield scrapy.Request(url, callback=self.parse_article)
+            yield self.article_request(url)
         all_older = bool(entries) and fresh == 0
         if all_older or (self.max_pages and page_no >= self.max_pages):
             return
@@ -122,17 +125,91 @@ class BulletinSpider(scrapy.Spider):
             yield scrapy.Request(next_url, callback=self.parse_list, cb_kwargs={"page_no": page_no + 1})
 
     # --- bulletin pages --------------------------------------------------------------------
+    URL_META = "kexie_url"  # the URL we asked for, kept through redirects (a 302 to a captcha)
+    RETRY_META = "kexie_block_retries"
+
+    def article_request(self, url: str, **meta: Any) -> scrapy.Request:
+        return scrapy.Request(
+            url, callback=self.parse_article, errback=self.fetch_failed, meta={self.URL_META: url, **meta},
+        )
+
     def parse_article(self, response: Response):
         content_type = response.headers.get("Content-Type", b"").decode("latin-1") or None
         result = parse_page(response.body, url=response.url, content_type=content_type, source=self.name)
         self.crawler.stats.inc_value(f"kexie/page_state/{result.page_state}")
         if result.page_state != pagestate.OK:
-            self.logger.warning("page %s: %s, nothing stored", response.url, result.page_state)
+            asked = response.meta.get(self.URL_META) or response.url
+            self.logger.warning("page %s: %s, nothing stored", asked, result.page_state)
+            yield self.page_state(asked, result.page_state, response.url if response.url != asked else None)
+            if pagestate.is_blocked(result.page_state):
+                yield from self.blocked(response, asked, result.page_state)
             return
+        self._blocked_in_a_row = 0
         if self.since and result.bulletin.published_at and result.bulletin.published_at[:10] < self.since.isoformat():
             return
         yield result.bulletin
         yield from result.articles
+
+    def page_state(self, url: str, state: str, detail: str | None = None, retryable: bool | None = None) -> PageState:
+        return PageState(
+            url=url, canonical_url=canonical_url(url), source=self.name, state=state,
+            retryable=state in pagestate.RETRYABLE if retryable is None else retryable, detail=detail,
+        )
+
+    def fetch_failed(self, failure):
+        """Errback: an HTTP error status or a network failure is recorded, never silent."""
+        request = failure.request
+        url = request.meta.get(self.URL_META) or request.url
+        response = getattr(failure.value, "response", None)
+        if response is not None:
+            detail, retryable = f"HTTP {response.status}", response.status not in (404, 410)
+        else:
+            detail, retryable = f"{failure.type.__name__}: {failure.getErrorMessage()}"[:300], True
+        self.crawler.stats.inc_value(f"kexie/page_state/{pagestate.HTTP_ERROR}")
+        self.logger.warning("page %s: %s", url, detail)
+        yield self.page_state(url, pagestate.HTTP_ERROR, detail, retryable)
+
+    # --- when the site pushes back (captcha, rate limit) ------------------------------------
+    _blocked_in_a_row = 0
+
+    def blocked(self, response: Response, url: str, state: str):
+        """Slow down instead of hammering: raise this domain's download delay, pause the
+        crawl for a while, try the page again later in this run (a few times), and after
+        too many blocks in a row stop — what is left stays pending in the store."""
+        settings = self.crawler.settings
+        self._blocked_in_a_row += 1
+        self.crawler.stats.inc_value("kexie/blocked")
+        delay = self.slow_down(response)
+        self.logger.warning(
+            "%s on %s (%d in a row): download delay now %.0f s%s", state, url, self._blocked_in_a_row, delay or 0,
+            f", pausing {settings.getfloat('KEXIE_BLOCK_PAUSE'):.0f} s" if settings.getfloat("KEXIE_BLOCK_PAUSE") > 0 else "",
+        )
+        if self._blocked_in_a_row >= settings.getint("KEXIE_BLOCK_GIVE_UP", 5):
+            raise CloseSpider(f"blocked: {self._blocked_in_a_row} {state} pages in a row")
+        tries = response.meta.get(self.RETRY_META, 0)
+        if tries < settings.getint("KEXIE_BLOCK_RETRIES", 2):
+            retry = self.article_request(url, **{self.RETRY_META: tries + 1})
+            yield retry.replace(dont_filter=True, priority=-10)
+
+    def slow_down(self, response: Response) -> float | None:
+        """Raise the delay of the download slot the blocked response came through; pause the engine."""
+        engine = getattr(self.crawler, "engine", None)
+        if engine is None:
+            return None
+        settings = self.crawler.settings
+        key = response.request.meta.get("download_slot") if response.request is not None else None
+        slot = engine.downloader.slots.get(key) if key is not None else None
+        delay = None
+        if slot is not None:
+            delay = max(slot.delay * settings.getfloat("KEXIE_BLOCK_DELAY_FACTOR", 4.0), settings.getfloat("KEXIE_BLOCK_MIN_DELAY", 30.0))
+            slot.delay = delay = min(delay, settings.getfloat("KEXIE_BLOCK_MAX_DELAY", 600.0))
+        pause = settings.getfloat("KEXIE_BLOCK_PAUSE", 0.0)
+        if pause > 0 and not engine.paused:
+            from twisted.internet import reactor
+
+            engine.pause()
+            reactor.callLater(pause, engine.unpause)
+        return delay
 
     @staticmethod
     def with_query(url: str, **params: Any) -> str:
