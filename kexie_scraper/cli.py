@@ -3,7 +3,8 @@
   kexie split FILE [--url URL] [--format json|text]
   kexie demo [--out DIR]
   kexie evaluate [--verbose] [--check]
-  kexie crawl SPIDER [--since DATE] [--max-pages N] [--out DIR]
+  kexie crawl SPIDER [--since DATE] [--max-pages N] [--out DIR] [-a NAME=VALUE] [-s NAME=VALUE]
+              [--httpcache] [--contact URL] [--replay]
 """
 
 from __future__ import annotations
@@ -39,38 +40,67 @@ def _split(args: argparse.Namespace) -> int:
     return 0
 
 
+# Replay speed: the fixture server is local, and its block pages need no real back-off.
+_REPLAY_SETTINGS = {
+    "DOWNLOAD_DELAY": 0,
+    "AUTOTHROTTLE_ENABLED": False,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
+    "KEXIE_BLOCK_MIN_DELAY": 0.2,
+    "KEXIE_BLOCK_PAUSE": 0,
+}
+
+
 def _demo(args: argparse.Namespace) -> int:
-    from .crawl import output_settings, run_spider, summary
-    from .replay import ReplayServer
+    from .crawl import merged, output_settings, run_spiders, summary
+    from .replay import FIXTURES_DIR, ReplayServer
 
     out = Path(args.out)
     with ReplayServer() as server:
-        settings = {
-            **output_settings(out),
-            "KEXIE_REPLAY_URL": server.url,
-            "DOWNLOAD_DELAY": 0,
-            "AUTOTHROTTLE_ENABLED": False,
-            "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
-            "LOG_LEVEL": args.log_level,
-        }
-        stats = run_spider("scimall", settings, {})
-    report = summary(stats)
+        settings = {**output_settings(out), "KEXIE_REPLAY_URL": server.url, **_REPLAY_SETTINGS, "LOG_LEVEL": args.log_level}
+        # The aggregator first; then the WeChat originals it links to (read from the store),
+        # plus WeChat posts found elsewhere (a URL list, as a user would pass one).
+        jobs = [("scimall", {}), ("wechat", {"from_store": "1", "urls_file": str(FIXTURES_DIR / "wechat" / "urls.txt")})]
+        stats = run_spiders(jobs, settings)
+    report = summary(merged(stats))
     from .storage import open_store
 
     store = open_store(settings["KEXIE_STORE_URL"])
     report["stored_total"] = store.counts()
     store.close()
-    print(json.dumps({"out": str(out), "replay": server.url, **report}, ensure_ascii=False))
+    print(json.dumps({"out": str(out), "replay": server.url, "spiders": [j[0] for j in jobs], **report}, ensure_ascii=False))
     return 0 if report["errors"] == 0 else 1
 
 
 def _crawl(args: argparse.Namespace) -> int:
+    from contextlib import nullcontext
+
     from .crawl import output_settings, run_spider, summary
+    from .replay import ReplayServer
 
     spider_args = {k: v for k, v in (("since", args.since), ("max_pages", args.max_pages)) if v}
-    stats = run_spider(args.spider, {**output_settings(Path(args.out)), "LOG_LEVEL": args.log_level}, spider_args)
+    spider_args.update(_pairs(args.arg, "-a"))
+    settings = {**output_settings(Path(args.out)), "LOG_LEVEL": args.log_level}
+    if args.httpcache:
+        settings["HTTPCACHE_ENABLED"] = True
+    if args.contact:
+        settings["KEXIE_CONTACT_URL"] = args.contact
+    with ReplayServer() if args.replay else nullcontext() as server:
+        if server is not None:
+            settings.update(_REPLAY_SETTINGS, KEXIE_REPLAY_URL=server.url)
+        settings.update(_pairs(args.set, "-s"))
+        stats = run_spider(args.spider, settings, spider_args)
     print(json.dumps(summary(stats), ensure_ascii=False))
     return 0
+
+
+def _pairs(items: list[str] | None, flag: str) -> dict[str, str]:
+    pairs = {}
+    for item in items or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise ValueError(f"{flag} expects NAME=VALUE, got {item!r}")
+        pairs[name] = value
+    return pairs
 
 
 def _evaluate(args: argparse.Namespace) -> int:
@@ -114,6 +144,11 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--max-pages", type=int)
     crawl.add_argument("--out", default="output")
     crawl.add_argument("--log-level", default="INFO")
+    crawl.add_argument("-a", "--arg", action="append", metavar="NAME=VALUE", help="spider argument (repeatable), e.g. -a urls=https://mp.weixin.qq.com/s/…")
+    crawl.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="Scrapy setting (repeatable)")
+    crawl.add_argument("--httpcache", action="store_true", help="development: cache every fetched page under .scrapy/httpcache and replay it next time")
+    crawl.add_argument("--contact", metavar="URL", help="contact URL for the User-Agent (default: KEXIE_CONTACT_URL)")
+    crawl.add_argument("--replay", action="store_true", help="crawl the bundled fixture site on 127.0.0.1 instead of the real one")
     crawl.set_defaults(func=_crawl)
     return parser
 

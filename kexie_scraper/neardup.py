@@ -31,6 +31,9 @@ from .parsing.text import hash_form
 SHINGLE = 3
 NUM_PERM = 128
 SEED = 1
+# datasketch's hashing scheme, named so that signatures stored by one run compare with the next
+# (datasketch 2.0 made the scheme explicit; changing it invalidates article_signatures).
+SCHEME = "affine32"
 # Estimated Jaccard at or above which two reports are the same report (see the module doc).
 THRESHOLD = 0.5
 # Reports shorter than this (in hash_form characters) are matched exactly or not at all:
@@ -55,7 +58,7 @@ def jaccard(a: set[str], b: set[str]) -> float:
 
 
 def signature(text: str) -> MinHash:
-    mh = MinHash(num_perm=NUM_PERM, seed=SEED)
+    mh = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
     mh.update_batch([s.encode("utf-8") for s in shingles(text)])
     return mh
 
@@ -65,7 +68,7 @@ def to_bytes(mh: MinHash) -> bytes:
 
 
 def from_bytes(data: bytes) -> MinHash:
-    return MinHash(num_perm=NUM_PERM, seed=SEED, hashvalues=np.frombuffer(data, dtype=np.uint64).copy())
+    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, hashvalues=np.frombuffer(data, dtype=np.uint64).copy())
 
 
 def comparable(text: str) -> bool:
