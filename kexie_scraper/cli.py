@@ -89,7 +89,7 @@ def _crawl(args: argparse.Namespace) -> int:
             settings.update(_REPLAY_SETTINGS, KEXIE_REPLAY_URL=server.url)
         settings.update(_pairs(args.set, "-s"))
         stats = run_spider(args.spider, settings, spider_args)
-    print(json.dumps(summary(stats), ensure_ascii=False))
+    print(json.dumps({**summary(stats), "finish_reason": stats.get("finish_reason")}, ensure_ascii=False))
     return 0
 
 

@@ -22,6 +22,7 @@ from kexie_scraper.storage import open_store
 
 SEED_ORIGINAL = "https://mp.weixin.qq.com/s?__biz=MzI5MTMyNTI3NQ==&mid=2247489626&idx=3&sn=485ac65dbf57bb57d028447c49fd1805"
 CAPTCHA_TARGET = fixture_meta("wechat/captcha_redirect")["url"]
+NO_FIXTURE = "https://mp.weixin.qq.com/s?__biz=Tk9ORQ==&mid=1&idx=1&sn=0"
 
 
 def make_spider(tmp_path, settings=None, **kwargs):
@@ -150,18 +151,22 @@ def test_302_to_captcha_through_the_replay_server_slows_down_and_records_it(tmp_
     out = tmp_path / "out"
     run = subprocess.run(
         [sys.executable, "-m", "kexie_scraper.cli", "crawl", "wechat", "--replay", "--out", str(out), "--log-level", "WARNING",
-         "-a", f"urls={CAPTCHA_TARGET}", "-s", "KEXIE_BLOCK_MIN_DELAY=0.4", "-s", "KEXIE_BLOCK_PAUSE=0.2"],
+         "-a", f"urls={CAPTCHA_TARGET},{NO_FIXTURE}", "-s", "KEXIE_BLOCK_MIN_DELAY=0.4", "-s", "KEXIE_BLOCK_PAUSE=0.2"],
         capture_output=True, text=True, timeout=120,
     )
     assert run.returncode == 0, run.stderr[-3000:]
     summary = json.loads(run.stdout.strip().splitlines()[-1])
-    assert summary["blocked"] == 3 and summary["page_states"] == {"captcha": 3}
-    assert summary["articles"] == 0 and summary["errors"] == 0
+    assert summary["blocked"] == 3 and summary["page_states"] == {"captcha": 3, "http_error": 1}
+    assert summary["articles"] == 0 and summary["errors"] == 0 and summary["finish_reason"] == "finished"
     assert "Traceback" not in run.stderr
     store = open_store(f"sqlite:///{out / 'kexie.sqlite'}")
-    (row,) = store.page_states()
+    rows = {r["url"]: r for r in store.page_states()}
     store.close()
-    assert (row["url"], row["state"], row["retryable"], row["attempts"]) == (CAPTCHA_TARGET, "captcha", 1, 3)
+    row = rows[CAPTCHA_TARGET]
+    assert (row["state"], row["retryable"], row["attempts"]) == ("captcha", 1, 3)
     assert "wappoc_appmsgcaptcha" in row["detail"]
+    # A page the site does not have (the replay server's 404) is recorded too, not retried.
+    missing = rows[NO_FIXTURE]
+    assert (missing["state"], missing["retryable"], missing["detail"]) == ("http_error", 0, "HTTP 404")
     # The slot delay was raised to at least KEXIE_BLOCK_MIN_DELAY before each retry.
     assert "download delay now" in run.stderr

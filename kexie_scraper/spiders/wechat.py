@@ -36,7 +36,9 @@ class WechatSpider(BulletinSpider):
       the crawl (KEXIE_BLOCK_PAUSE), retries the page a few times (KEXIE_BLOCK_RETRIES) and,
       after KEXIE_BLOCK_GIVE_UP blocks in a row, stops; the rest stays pending in the store
       for the next run. Long /s?__biz= links draw the captcha more often than short
-      links. The page markup is modelled on saved pages, not captured live.
+      links. robots.txt is obeyed like everywhere else: if mp.weixin.qq.com disallows
+      the article path for this agent, nothing is fetched. The page markup is modelled
+      on saved pages described in public code, not captured live (fixtures/wechat).
     """
 
     name = "wechat"
@@ -66,7 +68,10 @@ class WechatSpider(BulletinSpider):
             raise ValueError(f"from_store must be 1 or 0, got {from_store!r}")
 
     async def start(self):
-        for url in self.article_urls():
+        urls = self.article_urls()
+        if not urls:
+            self.logger.warning("nothing to fetch: no urls/urls_file given and no pending 原文链接 in the store")
+        for url in urls:
             yield self.article_request(url)
 
     def article_urls(self) -> list[str]:
