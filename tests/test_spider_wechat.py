@@ -170,3 +170,18 @@ def test_302_to_captcha_through_the_replay_server_slows_down_and_records_it(tmp_
     assert (missing["state"], missing["retryable"], missing["detail"]) == ("http_error", 0, "HTTP 404")
     # The slot delay was raised to at least KEXIE_BLOCK_MIN_DELAY before each retry.
     assert "download delay now" in run.stderr
+
+
+def test_a_request_robots_txt_forbids_is_recorded_and_not_retried(tmp_path):
+    from scrapy.exceptions import IgnoreRequest
+    from twisted.python.failure import Failure
+
+    spider = make_spider(tmp_path)
+    try:
+        raise IgnoreRequest("Forbidden by robots.txt")
+    except IgnoreRequest:
+        failure = Failure()
+    failure.request = spider.article_request(SEED_ORIGINAL)
+    (state,) = list(spider.fetch_failed(failure))
+    assert (state.url, state.state, state.retryable) == (SEED_ORIGINAL, "http_error", False)
+    assert "robots.txt" in state.detail

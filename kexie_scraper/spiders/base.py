@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import scrapy
 from scrapy.http import Response
 
-from scrapy.exceptions import CloseSpider
+from scrapy.exceptions import CloseSpider, IgnoreRequest
 
 from ..items import Bulletin, PageState
 from ..parsing import dates, pagestate
@@ -163,6 +163,8 @@ class BulletinSpider(scrapy.Spider):
         response = getattr(failure.value, "response", None)
         if response is not None:
             detail, retryable = f"HTTP {response.status}", response.status not in (404, 410)
+        elif failure.check(IgnoreRequest):  # e.g. forbidden by robots.txt: we do not insist
+            detail, retryable = f"not fetched: {failure.getErrorMessage()}"[:300], False
         else:
             detail, retryable = f"{failure.type.__name__}: {failure.getErrorMessage()}"[:300], True
         self.crawler.stats.inc_value(f"kexie/page_state/{pagestate.HTTP_ERROR}")
