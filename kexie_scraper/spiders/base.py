@@ -137,6 +137,8 @@ class BulletinSpider(scrapy.Spider):
         content_type = response.headers.get("Content-Type", b"").decode("latin-1") or None
         result = parse_page(response.body, url=response.url, content_type=content_type, source=self.name)
         self.crawler.stats.inc_value(f"kexie/page_state/{result.page_state}")
+        if not pagestate.is_blocked(result.page_state):
+            self._blocked_in_a_row = 0  # the site answered with a real page
         if result.page_state != pagestate.OK:
             asked = response.meta.get(self.URL_META) or response.url
             self.logger.warning("page %s: %s, nothing stored", asked, result.page_state)
@@ -144,7 +146,6 @@ class BulletinSpider(scrapy.Spider):
             if pagestate.is_blocked(result.page_state):
                 yield from self.blocked(response, asked, result.page_state)
             return
-        self._blocked_in_a_row = 0
         if self.since and result.bulletin.published_at and result.bulletin.published_at[:10] < self.since.isoformat():
             return
         yield result.bulletin
