@@ -1,20 +1,28 @@
 """`kexie`: split one page, run the offline demo, or crawl for real.
 
   kexie split FILE [--url URL] [--format json|text]
-  kexie demo [--out DIR]
+  kexie demo [--out DIR] [--workers N --redis-url URL] [--database-url URL] [--jobdir DIR] [--incremental]
   kexie evaluate [--verbose] [--check]
-  kexie crawl SPIDER [--since DATE] [--max-pages N] [--out DIR] [-a NAME=VALUE] [-s NAME=VALUE]
-              [--httpcache] [--contact URL] [--replay]
+  kexie crawl (SPIDER | --all) [--since DATE] [--max-pages N] [--refetch] [--out DIR]
+              [--database-url URL] [--redis-url URL --run-id ID --worker-id ID] [--jobdir DIR]
+              [-a NAME=VALUE] [-s/--set NAME=VALUE] [--httpcache] [--contact URL] [--replay [URL]]
+  kexie new-source NAME URL --base {jcms,jpaas,trs,path,static}
+  kexie capture URL [--name SOURCE/STEM] [--expected] [--force]
+  kexie bench [--pages N] [--scale N1,N2,...] [--json FILE] [--plot FILE.png]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import uuid
 from pathlib import Path
 
 EXIT_USAGE = 2
+# The checkout this package runs from: where new sources and captures are written.
+CHECKOUT = Path(__file__).resolve().parent.parent
 
 
 def _split(args: argparse.Namespace) -> int:
@@ -40,56 +48,127 @@ def _split(args: argparse.Namespace) -> int:
     return 0
 
 
-# Replay speed: the fixture server is local, and its block pages need no real back-off.
-_REPLAY_SETTINGS = {
-    "DOWNLOAD_DELAY": 0,
-    "AUTOTHROTTLE_ENABLED": False,
-    "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
-    "KEXIE_BLOCK_MIN_DELAY": 0.2,
-    "KEXIE_BLOCK_PAUSE": 0,
-}
+def _env(value: str | None, name: str) -> str | None:
+    return value or os.environ.get(name) or None
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from .crawl import merged, output_settings, run_spiders, summary
-    from .replay import FIXTURES_DIR, ReplayServer
-
-    out = Path(args.out)
-    with ReplayServer() as server:
-        settings = {**output_settings(out), "KEXIE_REPLAY_URL": server.url, **_REPLAY_SETTINGS, "LOG_LEVEL": args.log_level}
-        # The aggregator first; then the WeChat originals it links to (read from the store),
-        # plus WeChat posts found elsewhere (a URL list, as a user would pass one).
-        jobs = [("scimall", {}), ("wechat", {"from_store": "1", "urls_file": str(FIXTURES_DIR / "wechat" / "urls.txt")})]
-        stats = run_spiders(jobs, settings)
-    report = summary(merged(stats))
+    from .crawl import (add_summaries, delete_run_keys, demo_spider_args, export_jsonl, output_settings,
+                        replay_settings, run_spiders, run_workers, spider_names, summary)
+    from .replay import ReplayServer
     from .storage import open_store
 
-    store = open_store(settings["KEXIE_STORE_URL"])
+    out = Path(args.out)
+    database_url = _env(args.database_url, "KEXIE_DATABASE_URL")
+    redis_url = _env(args.redis_url, "KEXIE_REDIS_URL")
+    if args.workers < 1:
+        return _fail("--workers must be at least 1")
+    if args.workers > 1 and not redis_url:
+        return _fail("--workers N needs --redis-url (or KEXIE_REDIS_URL): the workers share one Redis queue")
+    refetch = not args.incremental
+    extra: dict = {}
+    with ReplayServer(delay=args.delay) as server:
+        if args.workers == 1:
+            settings = {**output_settings(out, database_url), **replay_settings(server.url), "LOG_LEVEL": args.log_level}
+            if redis_url:
+                settings.update(KEXIE_REDIS_URL=redis_url, KEXIE_RUN_ID=f"demo-{uuid.uuid4().hex[:10]}",
+                                MAX_IDLE_TIME_BEFORE_CLOSE=2)
+            if args.jobdir:
+                settings["JOBDIR"] = args.jobdir
+            # Every source's fixture site, one spider after another; wechat last, on the
+            # originals the others stored (plus fixtures/wechat/urls.txt).
+            jobs = [(name, {"refetch": refetch, **demo_spider_args(name)}) for name in spider_names()]
+            stats = run_spiders(jobs, settings)
+            by_source = {name: summary(st) for name, st in stats.items()}
+            report = add_summaries(list(by_source.values()))
+            if redis_url:
+                delete_run_keys(redis_url, settings["KEXIE_RUN_ID"])
+            database_url = settings["KEXIE_DATABASE_URL"]
+        else:
+            database_url = database_url or f"sqlite:///{out / 'kexie.sqlite'}"
+            out.mkdir(parents=True, exist_ok=True)
+            by_source, run_ids = {}, []
+            for name in spider_names():  # each source's crawl shared by the N workers, in turn
+                extra_args = [x for k, v in demo_spider_args(name).items() for x in ("-a", f"{k}={v}")]
+                run_id, parts = run_workers(args.workers, name, replay_url=server.url, database_url=database_url,
+                                            redis_url=redis_url, refetch=refetch, log_level=args.log_level,
+                                            extra=extra_args)
+                delete_run_keys(redis_url, run_id)
+                by_source[name], run_id = add_summaries(parts), run_ids.append(run_id)
+            report = add_summaries(list(by_source.values()))
+            exported = export_jsonl(database_url, out)
+            fetched = {k: v for k, v in server.fetches.items() if not k.endswith("/robots.txt")}
+            extra = {"workers": args.workers, "run_ids": run_ids, "exported": exported,
+                     "pages_fetched_twice": sum(1 for v in fetched.values() if v > 1)}
+    store = open_store(database_url)
     report["stored_total"] = store.counts()
     store.close()
-    print(json.dumps({"out": str(out), "replay": server.url, "spiders": [j[0] for j in jobs], **report}, ensure_ascii=False))
+    print(json.dumps({"out": str(out), "replay": server.url, **report, **extra, "sources": by_source},
+                     ensure_ascii=False))
     return 0 if report["errors"] == 0 else 1
 
 
+LOCAL_REPLAY = "local"  # `--replay` given without a URL
+
+
 def _crawl(args: argparse.Namespace) -> int:
-    from contextlib import nullcontext
+    from .crawl import output_settings, replay_settings
 
-    from .crawl import output_settings, run_spider, summary
-    from .replay import ReplayServer
-
-    spider_args = {k: v for k, v in (("since", args.since), ("max_pages", args.max_pages)) if v}
-    spider_args.update(_pairs(args.arg, "-a"))
-    settings = {**output_settings(Path(args.out)), "LOG_LEVEL": args.log_level}
+    if args.replay and args.replay != LOCAL_REPLAY and "://" not in args.replay and not args.spider:
+        args.spider, args.replay = args.replay, LOCAL_REPLAY  # `crawl --replay wechat`: the spider, not a URL
+    if bool(args.spider) == bool(args.all):
+        return _fail("name one spider, or --all")
+    settings = output_settings(Path(args.out), _env(args.database_url, "KEXIE_DATABASE_URL"), feeds=not args.no_feeds)
+    settings["LOG_LEVEL"] = args.log_level
     if args.httpcache:
         settings["HTTPCACHE_ENABLED"] = True
     if args.contact:
         settings["KEXIE_CONTACT_URL"] = args.contact
-    with ReplayServer() if args.replay else nullcontext() as server:
+    server = None
+    if args.replay == LOCAL_REPLAY:  # --replay without a URL: the bundled fixture site, here
+        from .replay import ReplayServer
+
+        server = ReplayServer().__enter__()
+        args.replay = server.url
+    if args.replay:
+        settings.update(replay_settings(args.replay))
+    try:
+        return _run_crawl(args, settings)
+    finally:
         if server is not None:
-            settings.update(_REPLAY_SETTINGS, KEXIE_REPLAY_URL=server.url)
-        settings.update(_pairs(args.set, "-s"))
-        stats = run_spider(args.spider, settings, spider_args)
-    print(json.dumps({**summary(stats), "finish_reason": stats.get("finish_reason")}, ensure_ascii=False))
+            server.__exit__(None, None, None)
+
+
+def _run_crawl(args: argparse.Namespace, settings: dict) -> int:
+    from .crawl import add_summaries, enabled_spiders, run_spiders, summary
+
+    redis_url = _env(args.redis_url, "KEXIE_REDIS_URL")
+    if redis_url:
+        settings["KEXIE_REDIS_URL"] = redis_url
+        if args.replay:
+            # The fixture site is one small domain: two requests at a time per worker, so
+            # the workers share it instead of the first one taking every request at once.
+            settings.update(MAX_IDLE_TIME_BEFORE_CLOSE=2, KEXIE_REDIS_HEARTBEAT_TTL=5,
+                            CONCURRENT_REQUESTS=2, CONCURRENT_REQUESTS_PER_DOMAIN=2)
+    for name, value in (("KEXIE_RUN_ID", args.run_id), ("KEXIE_WORKER_ID", args.worker_id), ("JOBDIR", args.jobdir)):
+        if value:
+            settings[name] = value
+    try:
+        settings.update(_pairs(args.set, "-s/--set"))
+        extra_args = _pairs(args.arg, "-a")
+    except ValueError as error:
+        return _fail(str(error))
+    spiders = enabled_spiders(settings) if args.all else [args.spider]
+    spider_args = {k: v for k, v in (("since", args.since), ("max_pages", args.max_pages)) if v}
+    if args.refetch:
+        spider_args["refetch"] = True
+    spider_args.update(extra_args)
+    stats = run_spiders([(name, spider_args) for name in spiders], settings)
+    results = {name: {**summary(st), "finish_reason": st.get("finish_reason")} for name, st in stats.items()}
+    if args.all:
+        print(json.dumps({"spiders": results, **add_summaries(list(results.values()))}, ensure_ascii=False))
+    else:
+        print(json.dumps(results[args.spider], ensure_ascii=False))
     return 0
 
 
@@ -98,7 +177,7 @@ def _pairs(items: list[str] | None, flag: str) -> dict[str, str]:
     for item in items or []:
         name, sep, value = item.partition("=")
         if not sep or not name:
-            raise ValueError(f"{flag} expects NAME=VALUE, got {item!r}")
+            raise ValueError(f"{flag} wants NAME=VALUE, got {item!r}")
         pairs[name] = value
     return pairs
 
@@ -113,6 +192,77 @@ def _evaluate(args: argparse.Namespace) -> int:
     total, by_format, notes = evaluate(cases)
     print(report(total, by_format, notes, verbose=args.verbose))
     return 0 if targets_met(total) or not args.check else 3
+
+
+def _new_source(args: argparse.Namespace) -> int:
+    from .scaffold import new_source
+
+    root = Path(args.root)
+    try:
+        written = new_source(args.name, args.url, args.base, root)
+    except ValueError as error:
+        return _fail(str(error))
+    for path in written:
+        print(path.relative_to(root))
+    print(f"next: python -m pytest tests/test_spider_{args.name}.py; then capture real pages (docs/adding-a-source.md)")
+    return 0
+
+
+def _capture(args: argparse.Namespace) -> int:
+    from .capture import capture
+    from .politeness import user_agent
+    from .settings import KEXIE_CONTACT_URL
+
+    root = Path(args.root)
+    agent = user_agent(args.contact or KEXIE_CONTACT_URL)  # the crawl's own User-Agent
+    try:
+        written = capture(args.url, args.name, root / "fixtures", agent, force=args.force, expected=args.expected)
+    except (ValueError, FileExistsError) as error:
+        return _fail(str(error))
+    except OSError as error:  # no route, DNS, timeout: say so in one line
+        return _fail(f"could not fetch {args.url}: {error}")
+    for path in written:
+        print(path.relative_to(root))
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from .bench import runner
+
+    try:
+        points = [int(x) for x in args.scale.split(",") if x.strip()] if args.scale else []
+    except ValueError:
+        return _fail(f"--scale takes comma-separated integers, got {args.scale!r}")
+    if args.from_json:
+        if not args.plot:
+            return _fail("--from-json only redraws: give --plot FILE.png")
+        report = json.loads(Path(args.from_json).read_text(encoding="utf-8"))
+        baseline = json.loads(Path(args.baseline).read_text(encoding="utf-8"))["scale"] if args.baseline else None
+        runner.plot(report["scale"], Path(args.plot), baseline=baseline, labels=(args.label, args.baseline_label))
+        print(args.plot)
+        return 0
+    if args.plot and not points:
+        points = [10000, 30000, 100000]
+    if not args.pages and not points:
+        return _fail("nothing to do: give --pages N, --scale N1,N2 or --plot FILE.png")
+    if args.pages is not None and args.pages < 1 or any(n < 1 for n in points):
+        return _fail("--pages and --scale need positive numbers")
+    log = (lambda *a: print(*a, file=sys.stderr, flush=True)) if args.json == "-" else (lambda *a: print(*a, flush=True))
+    report = runner.run(args.pages, points, seed=args.seed, rounds=args.rounds, concurrency=args.concurrency,
+                        repeat=args.repeat, parse_limit=args.parse_pages, log=log)
+    if args.plot:
+        baseline = json.loads(Path(args.baseline).read_text(encoding="utf-8"))["scale"] if args.baseline else None
+        runner.plot(report["scale"], Path(args.plot), baseline=baseline, labels=(args.label, args.baseline_label))
+        report["plot"] = args.plot
+    text = json.dumps(report, ensure_ascii=False, indent=2)
+    if args.json == "-":
+        print(text)
+    else:
+        if args.json:
+            Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+            Path(args.json).write_text(text + "\n", encoding="utf-8")
+        log(runner.summary_text(report))
+    return 0
 
 
 def _fail(message: str) -> int:
@@ -131,26 +281,83 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="crawl the bundled fixture site offline into DIR")
     demo.add_argument("--out", default="output")
     demo.add_argument("--log-level", default="WARNING")
+    _storage_options(demo)
+    demo.add_argument("--workers", type=int, default=1, help="worker processes sharing one Redis queue (needs --redis-url)")
+    demo.add_argument("--jobdir", help="a resumable crawl: keep the queue in this directory (single worker)")
+    demo.add_argument("--incremental", action="store_true",
+                      help="skip stored pages like `kexie crawl` (the demo re-reads every page by default)")
+    demo.add_argument("--delay", type=float, default=0.0, help="seconds the replay server waits before each response")
     demo.set_defaults(func=_demo)
     ev = sub.add_parser("evaluate", help="score splitting on the labelled evaluation set")
     ev.add_argument("--root", help="fixtures folder (default: the repo's fixtures/)")
-    ev.add_argument("--sets", nargs="+", default=["eval", "scimall"], help="sub-folders holding *.expected.json")
+    ev.add_argument("--sets", nargs="+", default=["eval", "holdout", "scimall"], help="sub-folders holding *.expected.json")
     ev.add_argument("--verbose", "-v", action="store_true", help="list what went wrong, case by case")
     ev.add_argument("--check", action="store_true", help="exit 3 when a target is missed")
     ev.set_defaults(func=_evaluate)
     crawl = sub.add_parser("crawl", help="crawl a real source through the same pipelines")
-    crawl.add_argument("spider")
+    crawl.add_argument("spider", nargs="?")
+    crawl.add_argument("--all", action="store_true", help="every enabled spider")
     crawl.add_argument("--since", help="YYYY-MM-DD")
     crawl.add_argument("--max-pages", type=int)
+    crawl.add_argument("--refetch", action="store_true", help="fetch stored pages again and page past known items")
     crawl.add_argument("--out", default="output")
+    crawl.add_argument("--no-feeds", action="store_true", help="write the database only, no JSON Lines")
     crawl.add_argument("--log-level", default="INFO")
-    crawl.add_argument("-a", "--arg", action="append", metavar="NAME=VALUE", help="spider argument (repeatable), e.g. -a urls=https://mp.weixin.qq.com/s/…")
-    crawl.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="Scrapy setting (repeatable)")
-    crawl.add_argument("--httpcache", action="store_true", help="development: cache every fetched page under .scrapy/httpcache and replay it next time")
+    _storage_options(crawl)
+    crawl.add_argument("--jobdir", help="keep the queue here, so a stopped or killed crawl resumes")
+    crawl.add_argument("--run-id", help="the distributed run to join (default: today's date, UTC+8)")
+    crawl.add_argument("--worker-id", help="this worker's name in the run (default: host-pid)")
+    crawl.add_argument("--replay", metavar="URL", nargs="?", const=LOCAL_REPLAY,
+                       help="fetch every page from this replay server (tests, demo); without URL: start the "
+                            "bundled fixture site on 127.0.0.1 and crawl it instead of the real one")
+    crawl.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
+                       help="any Scrapy setting (repeatable)")
+    crawl.add_argument("-a", "--arg", action="append", default=[], metavar="NAME=VALUE",
+                       help="spider argument (repeatable), e.g. -a urls=https://mp.weixin.qq.com/s/…")
+    crawl.add_argument("--httpcache", action="store_true",
+                       help="development: cache every fetched page under .scrapy/httpcache and replay it next time")
     crawl.add_argument("--contact", metavar="URL", help="contact URL for the User-Agent (default: KEXIE_CONTACT_URL)")
-    crawl.add_argument("--replay", action="store_true", help="crawl the bundled fixture site on 127.0.0.1 instead of the real one")
     crawl.set_defaults(func=_crawl)
+    new = sub.add_parser("new-source", help="scaffold a spider, its placeholder fixtures and its test")
+    new.add_argument("name", help="spider name = file name, lower_snake_case (e.g. bast)")
+    new.add_argument("url", help="the first list page to crawl")
+    from .scaffold import FAMILIES
+
+    new.add_argument("--base", required=True, choices=sorted(FAMILIES), help="the site's CMS family")
+    new.add_argument("--root", default=str(CHECKOUT), help="the checkout to write into (default: this one)")
+    new.set_defaults(func=_new_source)
+    cap = sub.add_parser("capture", help="save one page as a fixture (needs network to the site)")
+    cap.add_argument("url")
+    cap.add_argument("--name", help="SOURCE/STEM, e.g. zast/list_p1 (default: derived from the URL)")
+    cap.add_argument("--expected", action="store_true", help="also write <name>.expected.json from the current parse, for review")
+    cap.add_argument("--force", action="store_true", help="replace a fixture that is not a placeholder")
+    cap.add_argument("--contact", metavar="URL", help="contact URL for the User-Agent (default: KEXIE_CONTACT_URL)")
+    cap.add_argument("--root", default=str(CHECKOUT), help="the checkout whose fixtures/ to write into")
+    cap.set_defaults(func=_capture)
+
+
+    bench = sub.add_parser("bench", help="throughput, parse latency and memory on a local synthetic mirror")
+    bench.add_argument("--pages", type=int, help="crawl a mirror of N bulletin pages twice: raw Scrapy, then the full pipeline")
+    bench.add_argument("--scale", help="comma-separated article counts for the pipelines alone, e.g. 10000,100000")
+    bench.add_argument("--json", metavar="FILE", help="write the figures as JSON to FILE ('-': stdout)")
+    bench.add_argument("--plot", metavar="FILE.png", help="draw throughput and memory against N (needs matplotlib)")
+    bench.add_argument("--from-json", metavar="FILE.json", help="with --plot: redraw from an earlier --json report, run nothing")
+    bench.add_argument("--baseline", metavar="FILE.json", help="with --plot: also draw the scale points of an earlier --json report")
+    bench.add_argument("--label", default="this run", help="with --plot: this run's legend label")
+    bench.add_argument("--baseline-label", default="baseline", help="with --plot: the baseline's legend label")
+    bench.add_argument("--seed", type=int, default=6, help="the mirror's seed (default 6)")
+    bench.add_argument("--rounds", type=int, default=1, help="raw/full crawl pairs, and runs of each --scale N; the best of each counts")
+    bench.add_argument("--concurrency", type=int, default=8, help="concurrent requests in both crawls")
+    bench.add_argument("--repeat", type=int, default=3, help="timed parses per page (the median counts)")
+    bench.add_argument("--parse-pages", type=int, default=300, help="pages timed for parse latency")
+    bench.set_defaults(func=_bench)
     return parser
+
+
+def _storage_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--database-url", help="sqlite:///PATH (default: OUT/kexie.sqlite) or "
+                        "postgresql+psycopg://USER@HOST:PORT/DB; env KEXIE_DATABASE_URL")
+    parser.add_argument("--redis-url", help="redis://HOST:PORT/DB: share the queue between workers; env KEXIE_REDIS_URL")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -159,6 +366,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `kexie evaluate | head`: the reader left, nothing is wrong
+        sys.stderr.close()
+        return 0
     except Exception as exc:  # the CLI never shows a traceback; the message says what failed
         return _fail(f"{type(exc).__name__}: {exc}")
 

@@ -7,7 +7,7 @@ README ("Output fields"); keep the two in step.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -23,7 +23,10 @@ class Region:
     former_name: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {
+            "province": self.province, "city": self.city, "county": self.county,
+            "code": self.code, "former_name": self.former_name,
+        }
 
 
 @dataclass
@@ -41,6 +44,7 @@ class Bulletin:
     original_url: str | None = None
     page_state: str = "ok"
     intro: str | None = None
+    outro: str | None = None
     article_count: int = 0
     crawled_at: str | None = None
 
@@ -84,3 +88,20 @@ class PageState:
     retryable: bool = False
     detail: str | None = None  # e.g. the captcha URL a 302 led to, or "HTTP 404"
     crawled_at: str | None = None
+    # The fetched page's own URL (after redirects): the page batch it is written with.
+    page_url: str | None = None
+
+
+@dataclass
+class PageDone:
+    """Internal marker, never exported: the last thing a fetched page produces.
+
+    ``kexie_scraper.middlewares.PageDoneMiddleware`` appends it to every callback's
+    output (the spider's errback yields it for failed downloads). It reaches the store
+    pipeline after the page's own items, which then writes the page in one transaction
+    and tells the scheduler the request is done (``token``), so a durable queue forgets
+    a request only once its results are committed.
+    """
+
+    url: str
+    token: str | None = None

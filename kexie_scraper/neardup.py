@@ -8,23 +8,28 @@ WeChat post with a sentence cut, a title shortened, punctuation changed. When no
   digits only — so spacing and punctuation differences between copies do not count.
 * Shingles are overlapping runs of ``SHINGLE`` characters (Chinese has no word breaks).
 * A MinHash signature of ``NUM_PERM`` permutations estimates the Jaccard similarity of two
-  shingle sets; ``datasketch.MinHashLSH`` finds the stored reports likely to be at least
-  ``THRESHOLD`` similar without comparing against all of them.
+  shingle sets; LSH banding (``band_keys``: ``BANDS`` bands of ``ROWS`` values, as
+  ``datasketch.MinHashLSH`` would choose) finds the reports likely to be at least
+  ``THRESHOLD`` similar without comparing against all of them — by an indexed lookup in
+  the store (``article_signature_bands``), so memory stays flat and every worker of a
+  distributed crawl sees the signatures the others stored.
 
 ``THRESHOLD`` and ``SHINGLE`` were measured on the fixtures: ``benchmarks/neardup_threshold.py``
 prints the similarity of true duplicates against all pairs of different reports (README,
 "Deduplication").
 
 This module is pure computation; the store keeps the signatures (``article_signatures``)
-and the dedupe pipeline owns the index.
+and the dedupe pipeline asks it, plus a bounded in-memory index of its unwritten pages.
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
+from datasketch import MinHash
 
 from .parsing.text import hash_form
 
@@ -75,53 +80,106 @@ def comparable(text: str) -> bool:
     return len(text) >= MIN_CHARS
 
 
+# LSH banding: a signature's NUM_PERM values cut into BANDS bands of ROWS; two reports whose
+# signatures agree on a whole band are candidates. 25 × 5 is what datasketch's MinHashLSH
+# picks for THRESHOLD 0.5 and 128 permutations. The band keys are stored
+# (``article_signature_bands``), so these constants are part of the schema as well.
+BANDS, ROWS = 25, 5
+
+
+def band_keys(mh: MinHash) -> list[str]:
+    """``band:hash`` of each band of the signature: the store's index for candidate lookups."""
+    values = np.asarray(mh.hashvalues, dtype=np.uint64)
+    keys = []
+    for band in range(BANDS):
+        digest = hashlib.blake2b(values[band * ROWS:(band + 1) * ROWS].tobytes(), digest_size=8).hexdigest()
+        keys.append(f"{band}:{digest}")
+    return keys
+
+
 @dataclass(frozen=True)
 class Match:
     article_id: str
     similarity: float  # the MinHash estimate of the Jaccard similarity
+    content_hash: str | None = None  # the matched report's: the key its sightings are recorded under
 
 
-class NearDuplicateIndex:
-    """Stored reports' signatures, queried for the best match at or above the threshold.
+@dataclass(frozen=True)
+class Entry:
+    article_id: str
+    content_hash: str | None
+    region_code: str | None
+    page: str | None
+    signature: MinHash
 
-    Two guards keep different reports apart:
+
+def best_match(mh: MinHash, entries, region_code: str | None = None, page: str | None = None,
+               threshold: float = THRESHOLD) -> Match | None:
+    """The most similar of ``entries`` at or above ``threshold``, under the two guards:
 
     * ``region``: two counties' 科普日 notices can share much wording, but reports from
       different places are never the same report;
     * ``page``: one page never repeats its own report, so two similar items of one
       bulletin (two briefs from the same 科协) stay two articles.
     """
+    best: Match | None = None
+    for entry in entries:
+        if page and entry.page == page:
+            continue
+        if region_code and entry.region_code and not _same_place(region_code, entry.region_code):
+            continue
+        similarity = mh.jaccard(entry.signature)
+        if similarity >= threshold and (best is None or similarity > best.similarity):
+            best = Match(entry.article_id, similarity, entry.content_hash)
+    return best
 
-    def __init__(self, threshold: float = THRESHOLD) -> None:
+
+class NearDuplicateIndex:
+    """Signatures in memory, banded like the store's, queried for the best match.
+
+    The dedupe pipeline keeps the reports of this run's pages not yet written here (the
+    store answers for everything written), so it is bounded: past ``size`` entries the
+    oldest is forgotten.
+    """
+
+    def __init__(self, threshold: float = THRESHOLD, size: int | None = None) -> None:
         self.threshold = threshold
-        self.lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
-        self.signatures: dict[str, MinHash] = {}
-        self.regions: dict[str, str | None] = {}
-        self.pages: dict[str, str | None] = {}
+        self.size = size
+        self.entries: OrderedDict[str, Entry] = OrderedDict()
+        self.bands: dict[str, set[str]] = {}
 
     def __len__(self) -> int:
-        return len(self.signatures)
+        return len(self.entries)
 
-    def add(self, article_id: str, mh: MinHash, region_code: str | None = None, page: str | None = None) -> None:
-        if article_id in self.signatures:
+    def add(self, article_id: str, mh: MinHash, region_code: str | None = None, page: str | None = None,
+            content_hash: str | None = None) -> None:
+        if article_id in self.entries:
             return
-        self.lsh.insert(article_id, mh)
-        self.signatures[article_id] = mh
-        self.regions[article_id] = region_code
-        self.pages[article_id] = page
+        self.entries[article_id] = Entry(article_id, content_hash, region_code, page, mh)
+        for key in band_keys(mh):
+            self.bands.setdefault(key, set()).add(article_id)
+        while self.size and len(self.entries) > self.size:
+            self.remove(next(iter(self.entries)))
+
+    def remove(self, article_id: str) -> None:
+        entry = self.entries.pop(article_id, None)
+        if entry is None:
+            return
+        for key in band_keys(entry.signature):
+            ids = self.bands.get(key)
+            if ids is not None:
+                ids.discard(article_id)
+                if not ids:
+                    del self.bands[key]
+
+    def candidates(self, mh: MinHash) -> list[Entry]:
+        ids: set[str] = set()
+        for key in band_keys(mh):
+            ids |= self.bands.get(key, set())
+        return [self.entries[i] for i in sorted(ids)]
 
     def best(self, mh: MinHash, region_code: str | None = None, page: str | None = None) -> Match | None:
-        best: Match | None = None
-        for key in self.lsh.query(mh):
-            if page and self.pages.get(key) == page:
-                continue
-            other = self.regions.get(key)
-            if region_code and other and not _same_place(region_code, other):
-                continue
-            similarity = mh.jaccard(self.signatures[key])
-            if similarity >= self.threshold and (best is None or similarity > best.similarity):
-                best = Match(key, similarity)
-        return best
+        return best_match(mh, self.candidates(mh), region_code, page, self.threshold)
 
 
 def _same_place(a: str, b: str) -> bool:

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote, urljoin, urlsplit
 
-from scrapy.exceptions import NotConfigured
 from w3lib.url import canonicalize_url
 
 FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures"
@@ -63,10 +63,21 @@ def load_fixtures(root: Path = FIXTURES_DIR) -> dict[str, Fixture]:
 class _Handler(BaseHTTPRequestHandler):
     routes: dict[str, Fixture] = {}
     counter: dict[str, int] = {}
+    paths: dict[str, int] = {}
+    lock = threading.Lock()
+    delay: float = 0.0
+    gate: threading.Event | None = None
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-        fixture = self.routes.get(_route_key("http:/" + self.path))
-        self.counter["requests"] = self.counter.get("requests", 0) + 1
+        key = _route_key("http:/" + self.path)
+        fixture = self.routes.get(key)
+        with self.lock:
+            self.counter["requests"] = self.counter.get("requests", 0) + 1
+            self.paths[key] = self.paths.get(key, 0) + 1
+        if self.gate is not None:
+            self.gate.wait(timeout=120)  # tests hold every response until all their workers are up
+        if self.delay:
+            time.sleep(self.delay)  # widens the window in which a crawl can be killed mid-page
         if fixture is None:
             self._send(404, {"Content-Type": "text/plain; charset=utf-8"}, b"no fixture for this URL\n")
             return
@@ -85,12 +96,28 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
-class ReplayServer:
-    """A fixture server on 127.0.0.1 and a free port; use as a context manager."""
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
 
-    def __init__(self, root: Path = FIXTURES_DIR) -> None:
-        handler = type("Handler", (_Handler,), {"routes": load_fixtures(root), "counter": {}})
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    def handle_error(self, request, client_address) -> None:
+        import sys
+
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return  # the crawler went away mid-response (a killed worker): not the server's problem
+        super().handle_error(request, client_address)
+
+
+class ReplayServer:
+    """A fixture server on 127.0.0.1 and a free port; use as a context manager.
+
+    ``delay`` seconds are slept before each response; a ``gate`` event, when given, holds
+    every response until it is set; ``fetches`` counts requests per page.
+    """
+
+    def __init__(self, root: Path = FIXTURES_DIR, delay: float = 0.0, gate: threading.Event | None = None) -> None:
+        handler = type("Handler", (_Handler,), {"routes": load_fixtures(root), "counter": {}, "paths": {},
+                                                "lock": threading.Lock(), "delay": delay, "gate": gate})
+        self.httpd = _Server(("127.0.0.1", 0), handler)
         self.handler = handler
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
@@ -102,6 +129,12 @@ class ReplayServer:
     @property
     def requests_served(self) -> int:
         return self.handler.counter.get("requests", 0)
+
+    @property
+    def fetches(self) -> dict[str, int]:
+        """Route key (``/host/path?query``) → requests served, robots.txt included."""
+        with self.handler.lock:
+            return dict(self.handler.paths)
 
     def __enter__(self) -> "ReplayServer":
         self.thread.start()
@@ -128,6 +161,8 @@ class ReplayMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler):
+        from scrapy.exceptions import NotConfigured  # not at import: `kexie split` and `capture` stay Scrapy-free
+
         base = crawler.settings.get("KEXIE_REPLAY_URL")
         if not base:
             raise NotConfigured("KEXIE_REPLAY_URL not set: live crawling")

@@ -58,6 +58,16 @@ ITEM_PIPELINES = {
     "kexie_scraper.pipelines.StorePipeline": 500,
 }
 
+SPIDER_MIDDLEWARES = {
+    # Outermost: ends each page's output with the PageDone marker (one transaction per page).
+    "kexie_scraper.middlewares.PageDoneMiddleware": 10,
+}
+
+# One response's items pass the pipelines one after another, in the order yielded, so a
+# page's PageDone marker is handled after the page's items (the pipelines are synchronous:
+# parallel items would buy nothing).
+CONCURRENT_ITEMS = 1
+
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": None,
     "kexie_scraper.politeness.KexieUserAgentMiddleware": 500,
@@ -65,8 +75,24 @@ DOWNLOADER_MIDDLEWARES = {
     "kexie_scraper.replay.ReplayMiddleware": 950,
 }
 
-# Where the pipelines store: sqlite:///PATH (default) — see kexie_scraper/storage.
-KEXIE_STORE_URL = "sqlite:///kexie.sqlite"
+# Where the pipelines store: sqlite:///PATH (default) or postgresql+psycopg://… — see
+# kexie_scraper/storage. KEXIE_STORE_URL is the 0.1 name, still accepted.
+KEXIE_DATABASE_URL = os.environ.get("KEXIE_DATABASE_URL") or os.environ.get("KEXIE_STORE_URL") or "sqlite:///kexie.sqlite"
+KEXIE_STORE_URL = None
+# Incremental runs: skip stored article pages, end list paging at a page of stored items.
+KEXIE_INCREMENTAL = True
+# Recent ids the dedupe pipeline keeps in memory; everything older is looked up in the store.
+KEXIE_DEDUPE_CACHE_SIZE = 20000
+
+# Queue and request fingerprints: Scrapy's in memory by default; with JOBDIR a resumable
+# SQLite queue in the job directory; with KEXIE_REDIS_URL shared in Redis (scrapy-redis)
+# by every worker of the run KEXIE_RUN_ID (default: today, UTC+8). See kexie_scraper/scheduling.py.
+SCHEDULER = "kexie_scraper.scheduling.Scheduler"
+KEXIE_REDIS_URL = os.environ.get("KEXIE_REDIS_URL") or None
+KEXIE_RUN_ID = os.environ.get("KEXIE_RUN_ID") or None
+KEXIE_WORKER_ID = None  # default: hostname-pid; give a restarted worker its old id to take its work back at once
+KEXIE_REDIS_HEARTBEAT_TTL = 15  # seconds without a heartbeat before a worker's in-flight requests are taken back
+MAX_IDLE_TIME_BEFORE_CLOSE = 10  # scrapy-redis: a worker stops after the shared queue stayed empty this long
 # Set by `kexie demo` and the tests: http://127.0.0.1:PORT of the replay server.
 KEXIE_REPLAY_URL = None
 # Near-duplicate threshold (estimated Jaccard of 3-character shingles): see kexie_scraper/neardup.py.

@@ -37,7 +37,8 @@ class Run:
     def __init__(self, db):
         self.db = db
         self.crawler = get_crawler(settings_dict={"KEXIE_STORE_URL": f"sqlite:///{db}"})
-        self.stages = [NormalizePipeline(), DedupePipeline.from_crawler(self.crawler), StorePipeline.from_crawler(self.crawler)]
+        self.dedupe = DedupePipeline.from_crawler(self.crawler)
+        self.stages = [NormalizePipeline(), self.dedupe, StorePipeline.from_crawler(self.crawler)]
         self.spiders = {
             "scimall": spider(ScimallSpider, get_crawler(ScimallSpider)),
             "wechat": spider(WechatSpider, get_crawler(WechatSpider, settings_dict={"KEXIE_STORE_URL": f"sqlite:///{db}"})),
@@ -64,7 +65,7 @@ class Run:
 def sources(db, title_like):
     con = sqlite3.connect(db)
     rows = con.execute(
-        "SELECT s.url, s.match, s.similarity FROM article_sources s JOIN articles a ON a.id = s.article_id "
+        "SELECT s.url, s.match, s.similarity FROM article_urls s JOIN articles a ON a.content_hash = s.content_hash "
         "WHERE a.title LIKE ? ORDER BY s.rowid", (title_like,)
     ).fetchall()
     return rows
@@ -133,3 +134,39 @@ def test_templated_reports_of_different_places_stay_apart(tmp_path):
     assert index.best(neardup.signature(b), "520403", "page-2") is None  # 平坝区 ≠ 西秀区
     assert index.best(neardup.signature(b), None, "page-2").article_id == "xixiu"  # no place known: text decides
     assert index.best(neardup.signature(b), "520402", "page-1") is None  # one page never repeats a report
+
+
+def test_a_later_run_matches_near_duplicates_through_the_store(tmp_path):
+    """The edited copy arrives in a later run: the stored report's signature is found by its
+    LSH band keys in the database, not in memory."""
+    db = tmp_path / "k.sqlite"
+    Run(db).feed("scimall/article_7100007").close()
+    second = Run(db).feed("wechat/original_kunming_no_link")
+    assert len(second.dedupe.recent_signatures) == 0  # nothing of run 1 in this run's memory
+    second.close()
+    kunming = sources(db, "昆明市科协开展冬春季科普惠农活动")
+    assert [m for _, m, _ in kunming] == ["stored", "minhash"] and 0.5 <= kunming[1][2] < 1.0
+    assert count(db, "articles") == 3
+
+
+def test_lsh_banding_is_what_datasketch_picks_for_the_threshold():
+    from datasketch import MinHashLSH
+
+    from kexie_scraper import neardup
+
+    lsh = MinHashLSH(threshold=neardup.THRESHOLD, num_perm=neardup.NUM_PERM)
+    assert (lsh.b, lsh.r) == (neardup.BANDS, neardup.ROWS)
+    mh = neardup.signature(neardup.text_of(None, "德阳市科协召开会议，部署全年科普工作，要求各县区科协抓好落实。"))
+    keys = neardup.band_keys(mh)
+    assert len(keys) == len(set(keys)) == neardup.BANDS and keys == neardup.band_keys(neardup.from_bytes(neardup.to_bytes(mh)))
+
+
+def test_the_in_memory_index_is_bounded():
+    from kexie_scraper import neardup
+
+    index = neardup.NearDuplicateIndex(size=2)
+    texts = [neardup.text_of(None, f"第{i}篇：某某县科协开展科普进社区活动，向居民发放宣传资料{i}份，现场解答群众提问。") for i in range(3)]
+    for i, text in enumerate(texts):
+        index.add(f"a{i}", neardup.signature(text), None, f"page-{i}")
+    assert len(index) == 2 and "a0" not in index.entries
+    assert all(ids <= {"a1", "a2"} for ids in index.bands.values())

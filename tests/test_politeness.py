@@ -89,11 +89,13 @@ def test_cache_policy_never_keeps_a_block_page(name, cached):
 def test_crawl_flags_map_to_settings(monkeypatch, tmp_path):
     seen = {}
 
-    def fake_run(spider, settings, spider_args):
+    def fake_run(jobs, settings):
+        ((spider, spider_args),) = jobs
         seen.update(spider=spider, settings=settings, args=spider_args)
-        return {}
+        return {spider: {}}
 
-    monkeypatch.setattr("kexie_scraper.crawl.run_spider", fake_run)
+    # Never a real crawl: the test only looks at what would be run.
+    monkeypatch.setattr("kexie_scraper.crawl.run_spiders", fake_run)
     code = cli.main(["crawl", "wechat", "--out", str(tmp_path), "--httpcache", "--contact", "https://c.example.net/",
                      "-a", "urls=https://mp.weixin.qq.com/s/abc", "-s", "DOWNLOAD_DELAY=5"])
     assert code == 0

@@ -8,7 +8,7 @@ import pytest
 import scrapy
 from scrapy.utils.test import get_crawler
 
-from conftest import fixture_response
+from conftest import fixture_response, requests_of
 from kexie_scraper.items import Article, Bulletin, PageState
 from kexie_scraper.spiders.scimall import ScimallSpider
 
@@ -20,10 +20,6 @@ DETAIL = "https://www.scimall.org.cn/article/detail?id={}"
 def make_spider(**kwargs):
     crawler = get_crawler(ScimallSpider)
     return crawler._create_spider(**kwargs) if hasattr(crawler, "_create_spider") else ScimallSpider.from_crawler(crawler, **kwargs)
-
-
-def requests_of(results):
-    return [r for r in results if isinstance(r, scrapy.Request)]
 
 
 def test_list_page_one_yields_articles_in_order_then_next_page():
@@ -46,8 +42,8 @@ def test_last_page_has_no_next_and_absolute_links_work():
 
 def test_list_dates_are_read_from_both_shapes():
     spider = make_spider()
-    p1 = dict(spider.list_entries(fixture_response(P1)))
-    p2 = dict(spider.list_entries(fixture_response(P2)))
+    p1 = {e.url: e.listed for e in spider.list_entries(fixture_response(P1))}
+    p2 = {e.url: e.listed for e in spider.list_entries(fixture_response(P2))}
     assert p1[DETAIL.format(7100012)] == date(2024, 6, 5)
     assert p2[DETAIL.format(7012345)] == date(2020, 3, 25)
     assert all(p1.values()) and all(p2.values())

@@ -18,7 +18,8 @@ from scrapy.utils.test import get_crawler
 from conftest import fixture_meta, fixture_response
 from kexie_scraper.items import Article, Bulletin, PageState
 from kexie_scraper.spiders.wechat import WechatSpider
-from kexie_scraper.storage import open_store
+from kexie_scraper.items import PageDone
+from kexie_scraper.storage import PageBatch, open_store
 
 SEED_ORIGINAL = "https://mp.weixin.qq.com/s?__biz=MzI5MTMyNTI3NQ==&mid=2247489626&idx=3&sn=485ac65dbf57bb57d028447c49fd1805"
 CAPTCHA_TARGET = fixture_meta("wechat/captcha_redirect")["url"]
@@ -53,7 +54,10 @@ def test_from_store_reads_pending_originals_and_retries(tmp_path):
     for i, original in enumerate((SEED_ORIGINAL, other, gone)):
         store.upsert_bulletin({"id": f"b{i}", "url": f"https://www.scimall.org.cn/article/detail?id={i}", "page_state": "ok",
                                "article_count": 1, "original_url": original, "crawled_at": "2024-01-01T00:00:00+08:00"})
-    store.add_bulletin_source("b1", other, other, "wechat", "2024-01-02T00:00:00+08:00")  # already fetched
+    # already fetched: the bulletin b1, seen at its WeChat page
+    store.write_page(PageBatch(url=other, bulletin={"id": "b1", "url": other, "source": "wechat", "page_state": "ok",
+                                                    "original_url": other, "article_count": 1,
+                                                    "crawled_at": "2024-01-02T00:00:00+08:00"}))
     store.record_page_state({"canonical_url": gone, "url": gone, "source": "wechat", "state": "deleted", "retryable": False})
     store.record_page_state({"canonical_url": walled, "url": walled, "source": "wechat", "state": "captcha", "retryable": True})
     store.close()
@@ -182,6 +186,7 @@ def test_a_request_robots_txt_forbids_is_recorded_and_not_retried(tmp_path):
     except IgnoreRequest:
         failure = Failure()
     failure.request = spider.article_request(SEED_ORIGINAL)
-    (state,) = list(spider.fetch_failed(failure))
+    state, done = list(spider.request_failed(failure))
+    assert isinstance(done, PageDone)  # the page is closed all the same
     assert (state.url, state.state, state.retryable) == (SEED_ORIGINAL, "http_error", False)
     assert "robots.txt" in state.detail

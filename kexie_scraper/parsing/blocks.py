@@ -67,11 +67,16 @@ class _Walker:
         text = clean_line("".join(c[0] for c in chunks))
         if not text:
             return
-        visible = [(len(c[0].strip()), c[1], c[2]) for c in chunks if c[0].strip()]
-        total = sum(n for n, _, _ in visible) or 1
-        bold = sum(n for n, b, _ in visible if b) / total >= 0.8
-        sizes = [(n, s) for n, _, s in visible if s]
-        size = max(sizes)[1] if sizes else None
+        total = bold_chars = 0
+        size, size_chars = None, 0
+        for chunk, is_bold, chunk_size in chunks:
+            n = len(chunk.strip())
+            total += n
+            if is_bold:
+                bold_chars += n
+            if chunk_size and n > size_chars:  # the size of the longest sized run
+                size, size_chars = chunk_size, n
+        bold = total > 0 and bold_chars / total >= 0.8
         self.blocks.append(Block(text, bold or heading > 0, center, heading, size))
 
     def walk(self, el: etree._Element, bold: bool, center: bool, heading: int, size: float | None) -> None:

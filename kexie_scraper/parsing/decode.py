@@ -1,30 +1,83 @@
 """Page bytes → text, the way Scrapy would, with a rescue for mis-declared charsets.
 
 w3lib follows BOM → HTTP header → <meta> → default, and maps gb2312/gbk onto gb18030.
-A wrong header (``charset=utf-8`` on GBK bytes) still wins there and yields U+FFFD
-soup; when that happens we let BeautifulSoup's ``UnicodeDammit`` (which tries the
-<meta> declaration and then detection) have a go, and keep whichever lost less.
+A wrong header still wins there. Two repairs, in order:
+
+1. The header and the page's own declaration (BOM or <meta>) disagree: let the bytes
+   decide. Bytes that are valid UTF-8 and not plain ASCII are UTF-8 (GBK text almost
+   never is); otherwise the first declaration the bytes decode under without error.
+   This catches GBK pages sent as ``charset=utf-8`` or ``ISO-8859-1``, and UTF-8 pages
+   sent as ``charset=gbk`` — those garble silently, as GB18030 accepts most UTF-8 bytes.
+2. The text still has U+FFFD soup (no usable declaration at all): BeautifulSoup's
+   ``UnicodeDammit`` tries GB18030, UTF-8 and Big5, and we keep whichever lost less.
 """
 
 from __future__ import annotations
 
 import re
 
-from w3lib.encoding import html_to_unicode
+from w3lib.encoding import (
+    html_body_declared_encoding,
+    html_to_unicode,
+    http_content_type_encoding,
+    read_bom,
+    resolve_encoding,
+    to_unicode,
+)
 
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+_SINGLE_BYTE = ("cp125", "windows125", "iso8859", "latin", "ascii", "mac", "koi8")
 
 
 def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]:
     """(text, encoding). Never raises on arbitrary bytes."""
     encoding, text = html_to_unicode(content_type, body)
+    better = better_encoding(body, content_type, text)
+    if better and better != encoding:
+        encoding, text = better, to_unicode(body, better)
+    return _XML_DECL.sub("", text, count=1), encoding
+
+
+def better_encoding(body: bytes, content_type: str | None, text: str) -> str | None:
+    """An encoding that reads ``body`` better than the one that gave ``text`` (Scrapy's), or None."""
+    chosen = _settle_conflict(body, content_type)
+    if chosen:
+        text = to_unicode(body, chosen)
     if text.count("\ufffd") > 3:
         from bs4 import UnicodeDammit  # only on the rare broken page: bs4 is slow to import
 
         dammit = UnicodeDammit(body, ["gb18030", "utf-8", "big5"], is_html=True)
-        if dammit.unicode_markup is not None and dammit.unicode_markup.count("\ufffd") < text.count("\ufffd"):
-            text, encoding = dammit.unicode_markup, dammit.original_encoding or encoding
-    return _XML_DECL.sub("", text, count=1), encoding
+        markup = dammit.unicode_markup
+        if markup is not None and dammit.original_encoding and markup.count("\ufffd") < text.count("\ufffd"):
+            return dammit.original_encoding
+    return chosen
+
+
+def _settle_conflict(body: bytes, content_type: str | None) -> str | None:
+    """The encoding the bytes support when header and page disagree; None when they agree."""
+    header = http_content_type_encoding(content_type) if content_type else None
+    page = read_bom(body)[0] or html_body_declared_encoding(body)
+    if not header or not page:
+        return None
+    candidates = [resolve_encoding(header) or header, resolve_encoding(page) or page]
+    if candidates[0] == candidates[1]:
+        return None
+    if "utf-8" in candidates and not body.isascii() and _decodes(body, "utf-8"):
+        return "utf-8"
+    # Single-byte codecs (a Tomcat `charset=ISO-8859-1` default) accept almost any bytes: last.
+    ranked = sorted((c for c in candidates if c != "utf-8"), key=lambda c: c.replace("-", "").startswith(_SINGLE_BYTE))
+    return next((c for c in ranked if _decodes(body, c)), None)
+
+
+def _decodes(body: bytes, encoding: str) -> bool:
+    try:
+        body.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return False
+    return True
+
+
+_CONTROL_BYTES = bytes(b for b in range(256) if b < 9 or 13 < b < 32)
 
 
 def looks_binary(body: bytes) -> bool:
@@ -34,5 +87,9 @@ def looks_binary(body: bytes) -> bool:
         return False
     if b"\x00" in head:
         return True
-    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
     return controls / len(head) > 0.05
+
+
+# Bytes that do not occur in text: C0 controls other than tab, newlines, form feed, CR.
+_CONTROL_BYTES = bytes(b for b in range(32) if not 9 <= b <= 13)

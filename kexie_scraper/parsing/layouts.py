@@ -16,6 +16,7 @@ from lxml import etree
 from lxml.cssselect import CSSSelector
 
 from . import dates
+from .metadata import INFO_LINE_MAX, labelled_source
 from .text import clean_line
 from .urls import unescape_url
 
@@ -79,15 +80,57 @@ class Layout:
     def extract(self, tree: etree._Element, raw: str) -> PageFields:
         fields = PageFields(self.name, _first_element(tree, self.content))
         fields.title = _first_text(tree, self.title)
-        fields.published_at = dates.parse_date(_first_text(tree, self.date))
-        publisher = _first_text(tree, self.publisher)
-        if publisher:
-            fields.publisher = re.sub(r"^(来源|来自|信息来源)\s*[:：]\s*", "", publisher) or None
+        fields.published_at = _date_of(_first_text(tree, self.date))
+        fields.publisher = _source_of(_first_text(tree, self.publisher))
         if self.extras:
             for key, value in self.extras(tree, raw).items():
                 if value and (not getattr(fields, key) or (self.extras_first and key in _EXTRAS_WIN)):
                     setattr(fields, key, value)
+        if not fields.published_at or not fields.publisher:
+            line = info_line(tree)
+            fields.published_at = fields.published_at or dates.labelled_date(line)
+            fields.publisher = fields.publisher or labelled_source(line)
         return fields
+
+
+# --- The article's info line: `时间:2025年05月19日 | 来源:管理组 | 浏览:` -----------------------
+# Read only from a short line that labels its date, so a greeting (`今天是…`) or a date in
+# the navigation is never taken for the article's date (sources.md §4.3, §6 item 20).
+
+
+def _source_of(text: str | None) -> str | None:
+    """`来源:XX` or an info line → XX; a bare name stays as it is."""
+    if not text:
+        return None
+    return labelled_source(text) or re.sub(r"^(来源|来自|信息来源)\s*[:：]\s*", "", text) or None
+
+
+def _date_of(text: str | None) -> str | None:
+    if not text:
+        return None
+    return dates.labelled_date(text) or dates.parse_date(dates.GREETING.sub(" ", text))
+
+
+_LABEL_NODES = etree.XPath("//body//text()[contains(., '时间') or contains(., '日期')]")
+
+
+def info_line(tree: etree._Element) -> str | None:
+    """The short line around a labelled date (`时间：…`), widened to take in its `来源：…`."""
+    for node in _LABEL_NODES(tree):
+        lines: list[str] = []
+        element = node.getparent()
+        for _ in range(3):  # the text's element, its parent, its grandparent (tails sit one level off)
+            if element is None or not isinstance(element.tag, str) or element.tag in ("script", "style", "body"):
+                break
+            text = clean_line(element.text_content())
+            if len(text) > INFO_LINE_MAX:
+                break
+            if dates.labelled_date(text):
+                lines.append(text)
+            element = element.getparent()
+        if lines:
+            return next((line for line in lines if labelled_source(line)), lines[0])
+    return None
 
 
 # --- WeChat (mp.weixin.qq.com), design/sources.md §2.2 -------------------------------------
@@ -183,7 +226,47 @@ SCIMALL_V1 = Layout(
     publisher=_css(".detail-source"),
 )
 
-LAYOUTS: tuple[Layout, ...] = (SCIMALL_V1, WECHAT_2018, WECHAT_2020)
+# --- Chinese government sites (sources.md §3, §4.2) ------------------------------------------
+# jcms, JPAAS and TRS article pages carry the 政府网站 metadata: ArticleTitle, PubDate
+# (`YYYY-MM-DD HH:mm[:ss]`) and ContentSource. Pages without them fall back to the info line.
+_GOV_TITLE = ('meta[name="ArticleTitle"]', "h1")
+_GOV_DATE = ('meta[name="PubDate"]',)
+_GOV_SOURCE = ('meta[name="ContentSource"]',)
+
+# Hanweb jcms and JPAAS (中国科协, 浙江, 北京 …): the body is #zoom; JPAAS variants add
+# `.bt-content.zoom.jpaas-ai-content`.
+HANWEB = Layout(
+    name="hanweb",
+    fingerprint=_css("#zoom", ".bt-content.zoom"),
+    content=_css("#zoom", ".bt-content.zoom"),
+    title=_css(*_GOV_TITLE),
+    date=_css(*_GOV_DATE),
+    publisher=_css(*_GOV_SOURCE),
+)
+
+# TRS WCM (内蒙古 …): the editor's own container, often with a <style> block inside.
+TRS = Layout(
+    name="trs",
+    fingerprint=_css("div.TRS_Editor", "div.TRS_UEDITOR", "div.trs_editor_view"),
+    content=_css("div.TRS_Editor", "div.TRS_UEDITOR", "div.trs_editor_view"),
+    title=_css(*_GOV_TITLE),
+    date=_css(*_GOV_DATE),
+    publisher=_css(*_GOV_SOURCE),
+)
+
+# 四川省科协 (www.sckx.org.cn): the whole div.center-content is the body (sources.md §4.3 [D]);
+# the headline and the `发布时间：… 来源：…` line inside it are our model [G] and are
+# dropped from the body by the parser (repeated headline, info line).
+SCKX_V1 = Layout(
+    name="sckx_v1",
+    fingerprint=_css("div.center-content .news-info"),
+    content=_css("div.center-content"),
+    title=_css('meta[name="ArticleTitle"]', "div.center-content h2", "div.center-content h1"),
+    date=_css('meta[name="PubDate"]', "div.center-content .news-info"),
+    publisher=_css('meta[name="ContentSource"]', "div.center-content .news-info"),
+)
+
+LAYOUTS: tuple[Layout, ...] = (SCIMALL_V1, WECHAT_2018, WECHAT_2020, SCKX_V1, TRS, HANWEB)
 
 
 # --- Generic fallback -----------------------------------------------------------------------
@@ -191,7 +274,6 @@ _CANDIDATES = CSSSelector("article, main, section, div, td")
 _GENERIC_TITLE = _css('meta[name="ArticleTitle"]', 'meta[property="og:title"]', "h1", "h2", "title")
 _GENERIC_DATE = _css('meta[name="PubDate"]', 'meta[property="article:published_time"]', 'meta[name="publishdate"]')
 _GENERIC_SOURCE = _css('meta[name="ContentSource"]')
-_GREETING = re.compile(r"今天是\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
 # `标题-某某科协` / `标题_某某网`: a site name after the headline in <title> only.
 _TITLE_SUFFIX = re.compile(r"\s*[-_|]+\s*[^-_|]{2,20}(?:网|科协|政府|门户|官网|之家|协会|平台)\s*$")
 
@@ -218,11 +300,11 @@ def generic(tree: etree._Element, raw: str) -> PageFields:
     fields = PageFields("generic", best if best is not None else body)
     title = _first_text(tree, _GENERIC_TITLE)
     fields.title = _TITLE_SUFFIX.sub("", title) if title else None
-    date_text = _first_text(tree, _GENERIC_DATE)
-    if not date_text and body is not None:
-        date_text = _GREETING.sub("", body.text_content()[:3000])
-    fields.published_at = dates.parse_date(date_text)
-    fields.publisher = _first_text(tree, _GENERIC_SOURCE)
+    line = info_line(tree)
+    fields.published_at = _date_of(_first_text(tree, _GENERIC_DATE)) or dates.labelled_date(line)
+    if not fields.published_at and body is not None:
+        fields.published_at = dates.parse_date(dates.GREETING.sub(" ", body.text_content()[:3000]))
+    fields.publisher = _first_text(tree, _GENERIC_SOURCE) or labelled_source(line)
     return fields
 
 

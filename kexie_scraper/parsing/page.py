@@ -48,8 +48,12 @@ def parse_page(
     content_type: str | None = None,
     source: str | None = None,
     is_text: bool = False,
+    title_hint: str | None = None,
 ) -> ParseResult:
-    """Parse a bulletin page. ``is_text``: plain text with one paragraph per line."""
+    """Parse a bulletin page. ``is_text``: plain text with one paragraph per line.
+
+    ``title_hint``: the title a list page gave the link, used when the page names none.
+    """
     bulletin = Bulletin(source=source, url=url, canonical_url=canonical_url(url) if url else None)
     by_url = pagestate.classify_url(url)
     if by_url:  # e.g. WeChat's captcha wall, whatever its body says
@@ -82,7 +86,7 @@ def parse_page(
             return _empty(bulletin, state, layout)
 
     blocks, meta = strip_metadata(blocks, with_header=is_text)
-    bulletin.title = (fields.title if fields else None) or meta.title
+    bulletin.title = (fields.title if fields else None) or meta.title or title_hint
     bulletin.published_at = (fields.published_at if fields else None) or meta.published_at
     bulletin.publisher = meta.publisher or (fields.publisher if fields else None)
     bulletin.publisher_alias = meta.publisher_alias or (fields.publisher_alias if fields else None)
@@ -97,6 +101,7 @@ def parse_page(
 
     split = split_blocks(blocks, bulletin.title)
     bulletin.intro = "\n".join(split.intro) or None
+    bulletin.outro = "\n".join(split.outro) or None
     key = identity.bulletin_key(url, bulletin.original_url)
     bulletin.id = identity.bulletin_id(key) if key else None
     province = regions.province_from_publisher(to_simplified(bulletin.publisher or ""))

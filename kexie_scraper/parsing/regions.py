@@ -8,11 +8,17 @@ Each name form carries its candidate divisions and a *kind* that decides where i
 
 * full names (德阳市, 青白江区) count anywhere, except before 域/场 (区域, 县域, 市场 are words);
 * two-character names (和县, 兴县, 新县) hide in ordinary words (振兴县域, 莅临县科协),
-  so they need a clean left edge, their parent just before, or to be the whole text;
+  so they need a clean left edge and right edge, their parent just before, or to be the
+  whole text;
 * generic names (城区, 郊区, 东区 …) only count right after their parent (攀枝花市东区);
-* short forms (德阳, 凉山州, 四川) only count before an org word (德阳科协), before one of
-  their sub-divisions (南京鼓楼区), or as the whole text;
+* names that are also words (老城区, 新城区, 城中区) count before an org word, after their
+  parent, or as the whole text;
+* short forms (德阳, 凉山州, 四川) only count before an org word at the start of a word
+  (德阳科协), before one of their sub-divisions (南京鼓楼区), or as the whole text;
 * former names (临安市) count like full names and report ``former_name``.
+
+Ambiguous names (鼓楼区 ×4) are settled by the other mentions in the same text, then the
+province hint, then the other texts; failing that the deepest shared ancestor is returned.
 
 Speed: one Aho-Corasick pass per text.  pyahocorasick looks a character up among a
 node's children linearly, so the automaton must have no node with many children: scanned
@@ -26,15 +32,25 @@ Chains (南京 before 鼓楼区) and parents (马鞍山市 before 和县) are ch
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import resources
-from typing import NamedTuple, Sequence
+from operator import itemgetter
+from pathlib import Path
+from typing import NamedTuple
 
 import ahocorasick
 
 from kexie_scraper.items import Region
 
-__all__ = ["Division", "division", "province_from_publisher", "recognize", "base_stem", "short_forms"]
+__all__ = [
+    "Division",
+    "base_stem",
+    "division",
+    "place_mentions",
+    "province_from_publisher",
+    "recognize",
+    "short_forms",
+]
 
 
 @dataclass(frozen=True)
@@ -71,23 +87,37 @@ _ETHNIC = sorted(
 # Suffixes stripped to get a name's stem, longest first so 自治州 wins over 州.
 _AUTONOMOUS = ("自治州", "自治县", "自治旗", "自治区")
 _SUFFIXES = ("特别行政区", *_AUTONOMOUS, "地区", "林区", "特区", "新区", "矿区", "省", "市", "县", "区", "旗", "盟")
+_SUFFIXES_BY_LAST: dict[str, tuple[str, ...]] = {}
+for _suffix in _SUFFIXES:
+    _SUFFIXES_BY_LAST[_suffix[-1]] = (*_SUFFIXES_BY_LAST.get(_suffix[-1], ()), _suffix)
 
-# Generic words that are also district names: as short forms they are never a place, and
-# as full names they only count right after their parent (攀枝花市东区).
+# Generic words that are also district names (城区 = "urban area", 东区 = "east part"): as
+# short forms they are never a place, and as full names they only count right after their
+# parent (攀枝花市东区).
 GENERIC_NAMES = frozenset(
-    "城区 郊区 矿区 新区 东区 西区 南区 北区 中区 市中区 市辖区 开发区 高新区 经开区 "
+    "城区 郊区 矿区 新区 东区 西区 南区 北区 中区 市辖区 开发区 高新区 经开区 "
     "东郊区 西郊区 南郊区 北郊区 近郊区 远郊区".split()
 )
+# District names that are also common words (老城区 = "old town"): they count where a
+# reader would take them as the place — before an org word (新城区科协, 城中区科协), after
+# their parent (洛阳市老城区), or as the whole text — but not in 围绕老城区商贸业转型.
+WORDLIKE_NAMES = frozenset("老城区 新城区 新市区 城中区 城东区 城西区 城南区 城北区 市中区".split())
 _GENERIC_STEMS = frozenset(
     "市中 城关 城中 城东 城西 城南 城北 新城 老城 新市 高新 开发 经开".split()
 )
-# Short forms that name several unrelated places in common use (巴州 = 巴音郭楞 or 巴中的巴州区).
-_AMBIGUOUS_SHORT = frozenset({"巴州"})
+# Short forms never taken alone: several places in common use (巴州 = 巴音郭楞 or 巴中's
+# 巴州区), or ordinary words that meet 科协 (全州科协 = the whole 州's 科协, 新建科协组织).
+_UNUSABLE_SHORT = frozenset({"巴州", "全州", "新建", "资源"})
 
 # Words after which a short form (德阳, 凉山, 四川) is taken as a place.  All start with 科,
 # which the matcher relies on.  (市科协 etc. need no entry: 德阳市 is itself a name.)
-_ORG_WORDS = ("科协", "科学技术协会", "科技协会", "科技馆", "科学技术馆", "科技局", "科学技术局", "科普")
+# 科普 is left out: 新建科普基地, 硒资源科普 made too many false places.
+_ORG_WORDS = ("科协", "科学技术协会", "科技协会", "科技馆", "科学技术馆", "科技局", "科学技术局")
 _ORG_RE = re.compile("|".join(sorted(_ORG_WORDS, key=len, reverse=True)))
+# A short or two-character name must start a word: at the start, after a non-CJK character,
+# or after one of these characters that commonly precede an org name (近日德阳科协,
+# 由德阳科协, 与和县科协).  创新和科协 (新和) and 珠江源科技馆 (江源) stay out.
+_INTRODUCERS = frozenset("日前后年月由在与和及同向对经据为将把被让是的至赴到从自")
 
 # Whitespace between two CJK characters is layout (青 白 江 区), not a word break.
 _CJK = "\u3400-\u9fff\uf900-\ufaff"
@@ -100,7 +130,7 @@ def base_stem(name: str) -> str:
 
     Shared with scripts/build_regions.py (former-name mapping), so keep it stable.
     """
-    for suffix in _SUFFIXES:
+    for suffix in _SUFFIXES_BY_LAST.get(name[-1:], ()):
         if name.endswith(suffix) and len(name) > len(suffix):
             core = name[: -len(suffix)]
             break
@@ -129,13 +159,13 @@ def short_forms(name: str) -> list[str]:
     for suffix in ("自治州", "自治县", "自治旗"):
         if name.endswith(suffix):
             forms.insert(0, stem + suffix[-1])  # 凉山州, 峨边县, 鄂伦春旗
-    return [f for f in forms if f not in _AMBIGUOUS_SHORT]
+    return [f for f in forms if f not in _UNUSABLE_SHORT]
 
 
 # --- the index ------------------------------------------------------------------------------
 
 # Candidate kinds (see module docstring).
-_FULL, _WEAK, _GENERIC, _SHORT = range(4)
+_FULL, _WEAK, _GENERIC, _SHORT, _WORDLIKE = range(5)
 _NAME, _ORG = 0, 1  # automaton value types: a name, or a short form followed by 科
 
 
@@ -152,7 +182,7 @@ class _Index(NamedTuple):
     divisions: dict[str, Division]
     chains: dict[str, tuple[str, ...]]  # code → codes from its province down to itself
     city_key: dict[str, str | None]  # code → its prefecture (the municipality for 直辖市)
-    automaton: ahocorasick.Automaton  # keys are reversed
+    automaton: ahocorasick.Automaton  # keys made by _key()
     whole: dict[str, tuple[_Cand, ...]]  # short form → candidates, when it is the whole text
     anc_short: dict[str, tuple[tuple[str, tuple[_Cand, ...]], ...]]  # code → its ancestors' short forms
     anc_forms: dict[str, tuple[str, ...]]  # code → every name form of its ancestors
@@ -163,8 +193,13 @@ class _Index(NamedTuple):
 _INDEX: _Index | None = None
 
 
+# A path relative to the package (package data, see pyproject); importlib.resources would
+# add ~8 ms of imports to the first call for no gain on a plain install.
+_DATA = Path(__file__).resolve().parent.parent / "data"
+
+
 def _data_lines(name: str) -> list[list[str]]:
-    text = resources.files("kexie_scraper").joinpath("data", name).read_text(encoding="utf-8")
+    text = (_DATA / name).read_text(encoding="utf-8")
     return [line.split("\t") for line in text.splitlines()[1:] if line]
 
 
@@ -205,6 +240,8 @@ def _load() -> _Index:
     for d in divisions.values():
         if d.name in GENERIC_NAMES:
             kind = _GENERIC
+        elif d.name in WORDLIKE_NAMES:
+            kind = _WORDLIKE
         else:
             kind = _WEAK if len(d.name) <= 2 else _FULL
         names.setdefault(d.name, {})[d.code] = _Cand(d.code, kind, None)
@@ -220,10 +257,12 @@ def _load() -> _Index:
         names["新疆生产建设兵团"] = {"650000": _Cand("650000", _FULL, None)}
         shorts["兵团"] = {"650000": _Cand("650000", _SHORT, None)}
     for former, _code, _rev, current in _data_lines("former_names.tsv"):
-        if current in divisions and current not in names.get(former, {}) and current not in shorts.get(former, {}):
-            # (沙县 is both the former name and today's short form of 沙县区: the latter wins.)
+        if current in divisions and current not in names.get(former, {}):
+            # 沙县, 大通县: once official, now today's short form of 沙县区, 大通回族土族自治县.
+            # Still a full name, but not reported as a former one.
+            shown = None if current in shorts.get(former, {}) else former
             kind = _WEAK if len(former) <= 2 else _FULL
-            names.setdefault(former, {})[current] = _Cand(current, kind, former)
+            names.setdefault(former, {})[current] = _Cand(current, kind, shown)
     for form, slot in shorts.items():
         if form in province_names:
             # 河南/海南/吉林/河北 alone mean the province, not 河南县, 海南州 or 吉林市.
@@ -231,13 +270,17 @@ def _load() -> _Index:
             shorts[form] = {pcode: slot[pcode]}
 
     automaton = ahocorasick.Automaton()
+    tails = {"区": "域", "县": "域", "市": "场"}
     for name, slot in names.items():
-        groups: dict[int, list[_Cand]] = {}
-        for c in sorted(slot.values()):
-            groups.setdefault(c.kind, []).append(c)
-        tail = "域" if name[-1] in "区县" else "场" if name[-1] == "市" else ""
-        value = (_NAME, len(name), tail, tuple((k, tuple(v)) for k, v in sorted(groups.items())))
-        automaton.add_word(_key(name), value)
+        if len(slot) == 1:
+            (c,) = slot.values()
+            grouped: tuple[tuple[int, tuple[_Cand, ...]], ...] = ((c.kind, (c,)),)
+        else:
+            groups: dict[int, list[_Cand]] = {}
+            for c in sorted(slot.values()):
+                groups.setdefault(c.kind, []).append(c)
+            grouped = tuple((k, tuple(v)) for k, v in sorted(groups.items()))
+        automaton.add_word(_key(name), (_NAME, len(name), tails.get(name[-1], ""), grouped))
     whole: dict[str, tuple[_Cand, ...]] = {}
     for form, slot in shorts.items():
         whole[form] = tuple(sorted(slot.values()))
@@ -248,19 +291,22 @@ def _load() -> _Index:
     anc_short: dict[str, tuple[tuple[str, tuple[_Cand, ...]], ...]] = {}
     anc_forms: dict[str, tuple[str, ...]] = {}
     anc_last: dict[str, frozenset[str]] = {}
+    by_ancestors: dict[tuple[str, ...], tuple] = {}  # all counties of a prefecture share one entry
     for code, chain in chains.items():
         ancestors = chain[:-1]
-        anc_short[code] = tuple(
-            (form, (_Cand(a, _SHORT, None),)) for a in ancestors for form in own_shorts[a]
-        )
-        anc_forms[code] = tuple(divisions[a].name for a in ancestors) + tuple(f for f, _ in anc_short[code])
-        anc_last[code] = frozenset(f[-1] for f in anc_forms[code])
+        entry = by_ancestors.get(ancestors)
+        if entry is None:
+            pairs = tuple((f, (_Cand(a, _SHORT, None),)) for a in ancestors for f in own_shorts[a])
+            forms = tuple(divisions[a].name for a in ancestors) + tuple(f for f, _ in pairs)
+            entry = by_ancestors[ancestors] = (pairs, forms, frozenset(f[-1] for f in forms))
+        anc_short[code], anc_forms[code], anc_last[code] = entry
     _INDEX = _Index(divisions, chains, city_key, automaton, whole, anc_short, anc_forms, anc_last, province_names)
     return _INDEX
 
 
 # --- matching -----------------------------------------------------------------------------
 
+_START, _END = itemgetter(0), itemgetter(1)
 _ASTRAL_RE = re.compile("[\U00010000-\U0010ffff]")
 
 
@@ -277,6 +323,10 @@ def _normalize(text: str) -> str:
 
 def _is_ancestor(idx: _Index, a: str, c: str) -> bool:
     return a != c and a in idx.chains[c]
+
+
+def _word_start(text: str, pos: int) -> bool:
+    return pos == 0 or text[pos - 1] in _INTRODUCERS or not _CJK_RE.match(text, pos - 1)
 
 
 def _after_parent(idx: _Index, text: str, start: int, code: str) -> bool:
@@ -298,13 +348,14 @@ def _mentions(idx: _Index, text: str) -> list[Mention]:
     whole = idx.whole.get(text)
     if whole:
         valid.append((0, n, whole))
+    # Values: (_NAME, length, tail, ((kind, cands), ...)) or (_ORG, length of the short form, "", cands).
     for rev_end, (vtype, length, tail, groups) in idx.automaton.iter(enc[::-1].decode("latin-1")):
         b = top - rev_end  # the reversed match ends where the forward one starts
         if b & 1:
             continue  # matched across a character boundary
         s = b >> 1
         if vtype == _ORG:
-            if _ORG_RE.match(text, s + length):
+            if _ORG_RE.match(text, s + length) and _word_start(text, s):
                 valid.append((s, s + length, groups))
             continue
         e = s + length
@@ -318,12 +369,12 @@ def _mentions(idx: _Index, text: str) -> list[Mention]:
             if kind == _FULL:
                 kept.extend(cands)
                 continue
-            clean = False
-            if kind == _WEAK:
-                whole_text = s == 0 and e == n
-                left_ok = whole_text or s == 0 or not _CJK_RE.match(text, s - 1)
-                right_ok = whole_text or e == n or not _CJK_RE.match(text, e) or _ORG_RE.match(text, e)
-                clean = bool(left_ok and right_ok)
+            clean = kind != _GENERIC and s == 0 and e == n  # the whole text
+            if kind == _WEAK and not clean:
+                right_ok = e == n or not _CJK_RE.match(text, e) or _ORG_RE.match(text, e)
+                clean = bool(right_ok and _word_start(text, s))
+            elif kind == _WORDLIKE and not clean:
+                clean = bool(_ORG_RE.match(text, e) and _word_start(text, s))
             kept.extend(c for c in cands if clean or _after_parent(idx, text, s, c.code))
         if kept:
             valid.append((s, e, tuple(kept)))
@@ -343,7 +394,8 @@ def _mentions(idx: _Index, text: str) -> list[Mention]:
                         m = (s - len(form), s, anc)
                         valid.append(m)
                         todo.append(m)
-    valid.sort(key=lambda m: (m[0], m[0] - m[1]))
+    valid.sort(key=_END, reverse=True)  # leftmost first, and the longest of those first
+    valid.sort(key=_START)
     chosen: list[Mention] = []
     last_end = 0
     for m in valid:
@@ -363,8 +415,9 @@ class _Places:
     def __init__(self, idx: _Index, mentions: Sequence[Mention]) -> None:
         self.idx = idx
         self.counts: dict[tuple[int, str], int] = {}
-        for m in mentions:
-            for key in self._keys(m[2]):
+        # Each distinct name counts once: 鼓楼区 … 鼓楼区 must not vouch for itself.
+        for cands in dict.fromkeys(m[2] for m in mentions):
+            for key in self._keys(cands):
                 self.counts[key] = self.counts.get(key, 0) + 1
 
     def _keys(self, cands: Sequence[_Cand]) -> set[tuple[int, str]]:
@@ -408,12 +461,12 @@ def _resolve(
 
         scores = [score(c) for c in cands]
         best = max(scores)
-        cands = tuple(c for c, sc in zip(cands, scores) if sc == best)
+        cands = tuple(c for c, sc in zip(cands, scores, strict=True) if sc == best)
     if len(cands) == 1 or len({c.code for c in cands}) == 1:
         return cands[0].code, cands[0].former
     # Still ambiguous: the deepest ancestor every candidate shares, if any.
     common = None
-    for level in zip(*(idx.chains[c.code] for c in cands)):
+    for level in zip(*(idx.chains[c.code] for c in cands), strict=False):  # chains differ in depth
         if len(set(level)) != 1:
             break
         common = level[0]
@@ -470,9 +523,14 @@ def recognize(texts: Sequence[str | None], province_hint: str | None = None) -> 
             same_text = _Places(idx, found)
             others = _Places(idx, [m for t in norm[i + 1 :] for m in _mentions(idx, t)])
         best: tuple[str, str | None] | None = None
+        seen: set[int] = set()
         for m in found:
-            if len(m[2]) == 1:
-                r: tuple[str, str | None] | None = (m[2][0].code, m[2][0].former)
+            cands = m[2]
+            if id(cands) in seen:  # the same name again (德阳市 … 德阳市) changes nothing
+                continue
+            seen.add(id(cands))
+            if len(cands) == 1:
+                r: tuple[str, str | None] | None = (cands[0].code, cands[0].former)
             else:
                 assert same_text is not None
                 r = _resolve(idx, m, same_text, hint, others)

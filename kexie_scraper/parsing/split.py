@@ -35,6 +35,15 @@ _LABEL_LINE = re.compile(r"^【[^】]{1,30}】\s*[:：]?$")
 _MAX_HEADLINE_LINES = 3
 
 
+_FIRST_CLAUSE = re.compile(r"^[^，,。；;：:]{0,40}[，,。；;：:]?[^，,。；;]{0,30}")
+
+
+def _lead_names_org(text: str) -> bool:
+    """`9月18日，名山区科协在蒙顶山举办…`: the report's organisation stands in its first clauses."""
+    match = _FIRST_CLAUSE.match(to_simplified(text))
+    return bool(match and org_in_text(match.group(0)))
+
+
 @lru_cache(maxsize=4096)
 def _names_place(text: str) -> bool:
     """Does this short line name a place or a named organisation?"""
@@ -71,14 +80,20 @@ class Segment:
                 self.removed.append(_without(self.blocks[-1][len(body):], self.attribution))
                 self.blocks[-1] = body
         if self.blocks and not self.attribution:
-            lead = lead_attribution(self.blocks[0])
-            if lead:
+            line = attribution_line(self.blocks[0])
+            lead = None if line else lead_attribution(self.blocks[0])
+            if line and len(self.blocks) > 1:  # a credit right under the headline
+                self.attribution = line
+                self.removed.append(_without(self.blocks.pop(0), line))
+            elif lead:
                 prefix, self.attribution = lead
                 self.removed.append(_without(prefix, self.attribution))
                 self.blocks[0] = self.blocks[0][len(prefix):]
         self.blocks = [b for b in self.blocks if b]
         if self.attribution or (self.title and _names_place(self.title)):
             self.evidence = True
+        elif self.rule in ("bullets", "briefs") and self.blocks and _lead_names_org(self.blocks[0]):
+            self.evidence = True  # a marked or one-paragraph report that opens with its organisation
         return self
 
 
@@ -89,6 +104,7 @@ class Split:
     rule: str
     confidence: float
     dropped: list[str] = field(default_factory=list)
+    outro: list[str] = field(default_factory=list)  # closing paragraphs that belong to no item
 
     def pieces(self) -> list[str]:
         """Every piece of text the split accounts for, in document order (for the invariant)."""
@@ -97,7 +113,7 @@ class Split:
             out += seg.headline + seg.removed + seg.blocks
             if seg.attribution:
                 out.append(seg.attribution)
-        return out + self.dropped
+        return out + self.outro + self.dropped
 
 
 def is_title(text: str) -> bool:
@@ -152,6 +168,10 @@ def _by_titles(blocks: list[Block]) -> tuple[list[str], list[Segment], list[str]
             break
         if current is None:
             intro.append(texts[i])
+        elif _is_closed(current) and _closes(texts[i]) and not attribution_line(texts[i]):
+            current.close()  # a complete untitled brief between titled items is an item of its own
+            current = Segment(rule="titled", blocks=[texts[i]])
+            segments.append(current)
         else:
             current.blocks.append(texts[i])
         i += 1
@@ -160,9 +180,13 @@ def _by_titles(blocks: list[Block]) -> tuple[list[str], list[Segment], list[str]
     return intro, segments, dropped
 
 
+def _closes(text: str) -> bool:
+    return bool(attribution_line(text) or trailing_attribution(text))
+
+
 def _is_closed(segment: Segment) -> bool:
     last = segment.blocks[-1] if segment.blocks else ""
-    return bool(segment.attribution or attribution_line(last) or trailing_attribution(last))
+    return bool(segment.attribution or _closes(last))
 
 
 def _opens_item(group: list[str], current: Segment | None) -> bool:
@@ -208,7 +232,7 @@ def _by_bullets(blocks: list[Block]) -> tuple[list[str], list[Segment], list[str
     return intro, segments, []
 
 
-_DATE_LEAD = re.compile(r"^\d|^[近日前今昨本上下]")
+_DATE_LEAD = re.compile(r"^\d|^(?:近日|日前|近期|今年|今日|昨日|昨天|本月|本周|上周|上月|上午|下午|当天|近年)")
 
 
 def _title_and_body(text: str) -> tuple[str, str] | None:
@@ -244,6 +268,25 @@ def _by_attributions(blocks: list[Block]) -> tuple[list[str], list[Segment], lis
             extra = len(segments[0].blocks) - 1
             intro += segments[0].blocks[:extra]
             segments[0].blocks = segments[0].blocks[extra:]
+    # Among one-paragraph briefs, a brief that lacks a credit glues onto the next one: cut
+    # again where a paragraph opens with its own organisation.
+    if len(segments) >= 3 and sorted(len(s.blocks) for s in segments)[len(segments) // 2] == 1:
+        recut: list[Segment] = []
+        for seg in segments:
+            starts = [i for i, b in enumerate(seg.blocks) if i > 0 and _lead_names_org(b)]
+            if not starts or (seg is segments[0] and len(seg.blocks) - 1 == len(starts) == 0):
+                recut.append(seg)
+                continue
+            bounds = [0] + starts + [len(seg.blocks)]
+            for n, (a, b) in enumerate(zip(bounds, bounds[1:])):
+                part = seg if n == len(bounds) - 2 else Segment(rule="briefs")
+                part_blocks = seg.blocks[a:b]
+                if part is seg:
+                    seg.blocks = part_blocks
+                    recut.append(seg)
+                else:
+                    recut.append(Segment(rule="briefs", blocks=part_blocks).close())
+        segments = recut
     return intro, segments, []
 
 
@@ -294,6 +337,24 @@ def _split_youxun(segments: list[Segment]) -> list[Segment]:
     return out
 
 
+def _take_outro(segments: list[Segment]) -> list[str]:
+    """Closing paragraphs after the last item's credit (`下一步，全省各级科协将……`) belong to
+    no item — when the items before were closed by credits too."""
+    if len(segments) < 2 or segments[-1].attribution:
+        return []
+    earlier = segments[:-1]
+    if sum(1 for s in earlier if s.attribution) < 0.5 * len(earlier):
+        return []
+    last = segments[-1]
+    ends = [i for i, b in enumerate(last.blocks) if _closes(b)]
+    if not ends or len(last.blocks) - 1 - ends[-1] > 2:
+        return []
+    k = ends[-1]
+    outro, last.blocks = last.blocks[k + 1 :], last.blocks[: k + 1]
+    last.close()
+    return outro
+
+
 _RULES = (
     ("bullets", _by_bullets),
     ("titled", _by_titles),
@@ -342,15 +403,16 @@ def _best_split(blocks: list[Block], page_title: str | None) -> Split:
             continue
         intro, segments, dropped = rule(blocks)
         segments = _split_youxun(segments)
-        proposals.append((_support(segments), -order, intro, segments, dropped))
+        outro = _take_outro(segments)
+        proposals.append((_support(segments), -order, intro, segments, dropped, outro))
     proposals.sort(key=lambda p: (p[0], p[1]), reverse=True)
     if proposals:
-        support, _, intro, segments, dropped = proposals[0]
+        support, _, intro, segments, dropped, outro = proposals[0]
         if support >= 0.5 and sum(s.evidence for s in segments) >= 2:
             confidence = round(0.5 + 0.5 * support, 2)
             for seg in segments:
                 seg.confidence = confidence
-            return Split(intro, segments, segments[0].rule, confidence, dropped)
+            return Split(intro, segments, segments[0].rule, confidence, dropped, outro)
     return _single(blocks, page_title, unsure=any(p[0] > 0 for p in proposals))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
@@ -63,12 +64,22 @@ def canonical_wechat_url(url: str) -> str | None:
     return urlunsplit(("https", "mp.weixin.qq.com", "/s", query, ""))
 
 
+@lru_cache(maxsize=4096)
 def canonical_url(url: str) -> str:
     """The identity of a page: WeChat links by their article key, others by w3lib."""
     wechat = canonical_wechat_url(url)
     if wechat:
         return wechat
     return canonicalize_url(unescape_url(url), keep_fragments=False)
+
+
+def bulletin_page_key(url: str | None, original_url: str | None = None) -> str:
+    """The form under which a bulletin's page is recorded (``bulletin_sources``): a WeChat
+    page by the long link it names (its ``original_url``), whatever form (short link, extra
+    parameters) it was fetched by; any other page by its canonical URL."""
+    if url and original_url and urlsplit(url).hostname == "mp.weixin.qq.com":
+        return canonical_wechat_url(original_url) or canonical_url(url)
+    return canonical_url(url) if url else ""
 
 
 _SAFE_SCHEMES = ("http", "https")

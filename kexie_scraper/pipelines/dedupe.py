@@ -3,58 +3,80 @@
 Articles, in order of evidence:
 1. by id (bulletin key + content hash): the same report of the same bulletin — e.g. the
    aggregator's repost and the WeChat original it links to (原文链接 → ``__biz, mid, idx``);
-2. by content hash alone: the same text reached through another bulletin;
-3. by near-duplicate matching (MinHash LSH over character shingles, ``kexie_scraper.neardup``):
+2. by content hash alone: the same text reached through another bulletin (a provincial
+   site's copy);
+3. by near-duplicate matching (MinHash over character shingles, ``kexie_scraper.neardup``):
    the same report lightly edited, when no link ties the pages together.
-A dropped duplicate is not lost: its page URL is added to the stored report's
-``article_sources`` (with how it matched), so every report keeps every URL it was seen at.
+A dropped duplicate is not lost: its page is recorded as a sighting of the stored report
+(``article_urls``, with how it matched and, for MinHash, the similarity), written with
+the page, so every report keeps every URL it was seen at.
 
 Bulletins: by id (canonical URL / WeChat key); a known one only gets its crawl time
-refreshed and the new URL recorded in ``bulletin_sources``, so the feed and the database
+refreshed and the page recorded in ``bulletin_sources``, so the feed and the database
 never see it twice.
+
+Memory stays flat however long the crawl: the truth is the store (indexed lookups on
+the primary key, the unique content hash and the signatures' LSH band keys); this run's
+recent keys and signatures sit in bounded LRU caches (``KEXIE_DEDUPE_CACHE_SIZE``) that
+only need to cover pages not yet written. Should a copy slip past both (two workers at
+the same moment), the store's unique constraints and ``ON CONFLICT DO NOTHING`` keep it
+out, and the store pipeline counts it then.
 """
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from collections import OrderedDict
 
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
 from .. import neardup
-from ..items import Article, Bulletin
-from ..parsing.urls import canonical_url, canonical_wechat_url
-from .store_access import crawler_store
+from ..items import Article, Bulletin, PageDone, PageState
+from ..storage.base import Seen
+from .store_access import crawler_store, page_batch, page_key
+
+DEFAULT_CACHE_SIZE = 20_000
 
 
-def page_key(url: str | None) -> str:
-    """The form under which a page URL is recorded in the *_sources tables."""
-    return canonical_url(url) if url else ""
+class BoundedSet:
+    """A set that forgets its least recently used members beyond ``size``."""
 
+    def __init__(self, size: int) -> None:
+        self.size = max(1, size)
+        self._keys: OrderedDict[str, None] = OrderedDict()
 
-def bulletin_page_key(adapter: ItemAdapter) -> str:
-    """A WeChat page is known by the long link it names (its ``original_url``), whatever
-    form (short link, extra parameters) it was fetched by; other pages by their canonical URL."""
-    url, original = adapter.get("url"), adapter.get("original_url")
-    if url and original and urlsplit(url).hostname == "mp.weixin.qq.com":
-        return canonical_wechat_url(original) or page_key(url)
-    return page_key(url)
+    def __contains__(self, key: str) -> bool:
+        if key in self._keys:
+            self._keys.move_to_end(key)
+            return True
+        return False
+
+    def add(self, key: str) -> None:
+        self._keys[key] = None
+        self._keys.move_to_end(key)
+        while len(self._keys) > self.size:
+            self._keys.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._keys)
 
 
 class DedupePipeline:
     def __init__(self, crawler) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
-        self.seen_articles: dict[str, str] = {}  # id or content hash → the kept article's id
-        self.seen_bulletins: set[str] = set()
-        self._index: neardup.NearDuplicateIndex | None = None
+        size = crawler.settings.getint("KEXIE_DEDUPE_CACHE_SIZE", DEFAULT_CACHE_SIZE)
+        self.recent = BoundedSet(size)
         self.threshold = crawler.settings.getfloat("KEXIE_NEARDUP_THRESHOLD", neardup.THRESHOLD)
+        self.recent_signatures = neardup.NearDuplicateIndex(self.threshold, size=max(1, size // 2))
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
 
     def process_item(self, item, spider=None):
+        if isinstance(item, (PageDone, PageState)):
+            return item
         if isinstance(item, Article):
             self._article(ItemAdapter(item))
         elif isinstance(item, Bulletin):
@@ -66,55 +88,56 @@ class DedupePipeline:
         store = crawler_store(self.crawler)
         aid, content = adapter["id"], adapter["content_hash"]
         page = page_key(adapter.get("bulletin_url"))
-        match: tuple[str, str] | None = None
-        similarity: float | None = None
-        if aid in self.seen_articles:
-            match = (self.seen_articles[aid], "id")
-        elif content in self.seen_articles:
-            match = (self.seen_articles[content], "content_hash")
+        # (the stored copy's content hash, how this one matched it, similarity)
+        match: tuple[str, str, float | None] | None = None
+        if aid in self.recent:
+            match = (content, "id", None)  # the id contains the content hash: same text
+        elif content in self.recent:
+            match = (content, "content_hash", None)
         else:
-            match = store.find_article(aid, content)
+            found = store.find_article(aid, content)
+            if found:
+                match = (*found, None)
         signature = None
         region = (adapter.get("region") or {}).get("code")
         text = neardup.text_of(adapter.get("title"), adapter.get("body"))
         if match is None and neardup.comparable(text):
             signature = neardup.signature(text)
-            best = self.index().best(signature, region, page)
+            best = self._near_duplicate(signature, region, page)
             if best:
-                match, similarity = (best.article_id, "minhash"), round(best.similarity, 3)
+                match = (best.content_hash, "minhash", round(best.similarity, 3))
         if match:
-            kept, how = match
-            store.add_article_source(kept, page, adapter.get("source"), adapter.get("bulletin_id"), how, similarity, adapter["crawled_at"])
+            kept, how, similarity = match
+            page_batch(self.crawler, adapter.get("bulletin_url")).seen.append(
+                Seen(kept, adapter.get("bulletin_id"), how, similarity, adapter.get("source"), adapter.get("crawled_at")))
             self.stats.inc_value("kexie/duplicates/articles")
             self.stats.inc_value(f"kexie/duplicates/by_{how}")
-            raise DropItem(f"duplicate article {aid} of {kept} by {how} ({adapter.get('title')!r})")
-        self.seen_articles[aid] = self.seen_articles[content] = aid
+            raise DropItem(f"duplicate article {aid} by {how} ({adapter.get('title')!r})")
+        self.recent.add(aid)
+        self.recent.add(content)
         if signature is not None:
-            self.index().add(aid, signature, region, page)
-            store.save_article_signature(aid, region, page, neardup.to_bytes(signature))
+            self.recent_signatures.add(aid, signature, region, page, content)
+            # Stored with the article, in the page's transaction.
+            page_batch(self.crawler, adapter.get("bulletin_url")).signatures[aid] = neardup.to_bytes(signature)
 
-    def index(self) -> neardup.NearDuplicateIndex:
-        """The signatures of every stored article, loaded once per crawl (old rows backfilled)."""
-        if self._index is None:
-            store = crawler_store(self.crawler)
-            index = neardup.NearDuplicateIndex(self.threshold)
-            for row in list(store.articles_without_signature()):
-                text = neardup.text_of(row["title"], row["body"])
-                if neardup.comparable(text):
-                    page = page_key(row["bulletin_url"])
-                    store.save_article_signature(row["id"], row["region_code"], page, neardup.to_bytes(neardup.signature(text)))
-            for article_id, region, page, data in store.article_signatures():
-                index.add(article_id, neardup.from_bytes(data), region, page)
-            self._index = index
-        return self._index
+    def _near_duplicate(self, signature, region: str | None, page: str) -> neardup.Match | None:
+        """The best match among this run's unwritten reports and the store's candidates."""
+        stored = [
+            neardup.Entry(c.article_id, c.content_hash, c.region_code, c.page_url, neardup.from_bytes(c.signature))
+            for c in crawler_store(self.crawler).signature_candidates(neardup.band_keys(signature))
+        ]
+        best = neardup.best_match(signature, stored, region, page, self.threshold)
+        recent = self.recent_signatures.best(signature, region, page)
+        if recent and (best is None or recent.similarity > best.similarity):
+            return recent
+        return best
 
     # --- bulletins ---------------------------------------------------------------------------
     def _bulletin(self, adapter: ItemAdapter) -> None:
-        store = crawler_store(self.crawler)
         bid = adapter["id"]
-        if bid in self.seen_bulletins or store.bulletin_known(bid):
-            store.touch_bulletin(bid, adapter["crawled_at"])
-            store.add_bulletin_source(bid, adapter.get("url"), bulletin_page_key(adapter), adapter.get("source"), adapter["crawled_at"])
-            self.stats.inc_value("kexie/duplicates/bulletins")
+        if bid in self.recent or crawler_store(self.crawler).bulletin_known(bid):
+            # Written with the page: refreshes crawled_at, records this page as a source of
+            # the bulletin (and counts it as known then).
+            page_batch(self.crawler, adapter.get("url")).bulletin = adapter.asdict()
             raise DropItem(f"known bulletin {bid} ({adapter.get('url')})")
-        self.seen_bulletins.add(bid)
+        self.recent.add(bid)

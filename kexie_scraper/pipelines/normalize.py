@@ -5,16 +5,18 @@ from __future__ import annotations
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
-from ..items import Article, Bulletin
+from ..items import Article, Bulletin, PageDone
 from ..parsing import dates, identity
 from ..parsing.text import clean_line, clean_paragraphs
 
-_MULTILINE = {"body", "intro"}
+_MULTILINE = {"body", "intro", "outro"}
 _NOT_TEXT = {"region", "position", "split_confidence", "article_count"}
 
 
 class NormalizePipeline:
     def process_item(self, item, spider=None):
+        if isinstance(item, PageDone):
+            return item
         adapter = ItemAdapter(item)
         for name, value in adapter.items():
             if isinstance(value, str) and name not in _NOT_TEXT:

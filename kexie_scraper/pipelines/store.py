@@ -1,53 +1,75 @@
-"""Write bulletins, articles and page states to the database (SQLite by default) with upserts.
+"""Write each page's bulletin, articles, sightings and page state to the database in one transaction.
 
-Every stored article and bulletin also gets its first ``*_sources`` row (the page it was
-stored from); duplicates add theirs in the dedupe pipeline.
+Items are collected per page (``PageBatch``) and written when the page's ``PageDone``
+marker arrives — after all of the page's items, since pipelines handle one response's
+items in order — or at close. Then the scheduler is told the page's request is done.
+Counts come from what the database says was inserted, so they stay exact when
+several workers share one database.
+
+Every stored article and bulletin also gets its first sighting (the page it was stored
+from: ``article_urls`` with match ``stored``, ``bulletin_sources``); duplicates add
+theirs through the dedupe pipeline. A ``PageState`` (the page gave no article) is
+written with its page too, into ``page_states``.
 """
 
 from __future__ import annotations
 
 from itemadapter import ItemAdapter
+from scrapy.exceptions import DropItem
 
-from ..items import Article, Bulletin, PageState
-from .dedupe import bulletin_page_key, page_key
-from .store_access import close_crawler_store, crawler_store
+from .. import scheduling
+from ..items import Article, Bulletin, PageDone, PageState
+from .store_access import close_crawler_store, crawler_pages, crawler_store, page_batch, page_key
 
-COMMIT_EVERY = 200
+# A safety valve for spiders that never send PageDone: write the oldest pages beyond this.
+MAX_OPEN_PAGES = 256
 
 
 class StorePipeline:
     def __init__(self, crawler) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
-        self.pending = 0
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
 
     def process_item(self, item, spider=None):
-        store = crawler_store(self.crawler)
-        adapter = ItemAdapter(item)
-        data = adapter.asdict()
+        if isinstance(item, PageDone):
+            self.flush(page_key(item.url))
+            scheduling.request_done(self.crawler, item.token)
+            raise DropItem("page done")
+        data = ItemAdapter(item).asdict()
         if isinstance(item, Article):
-            store.upsert_article(data)
-            store.add_article_source(
-                data["id"], page_key(data.get("bulletin_url")), data.get("source"), data.get("bulletin_id"),
-                "stored", None, data["crawled_at"],
-            )
-            self.stats.inc_value("kexie/stored/articles")
+            page_batch(self.crawler, data.get("bulletin_url")).articles.append(data)
         elif isinstance(item, Bulletin):
-            store.upsert_bulletin(data)
-            store.add_bulletin_source(data["id"], data.get("url"), bulletin_page_key(adapter), data.get("source"), data["crawled_at"])
-            self.stats.inc_value("kexie/stored/bulletins")
+            page_batch(self.crawler, data.get("url")).bulletin = data
         elif isinstance(item, PageState):
-            store.record_page_state(data)
-            self.stats.inc_value("kexie/stored/page_states")
-        self.pending += 1
-        if self.pending >= COMMIT_EVERY:
-            store.commit()
-            self.pending = 0
+            page_batch(self.crawler, data.get("page_url") or data.get("url")).page_state = data
+        pages = crawler_pages(self.crawler)
+        while len(pages) > MAX_OPEN_PAGES:
+            self.flush(next(iter(pages)))
+        if isinstance(item, PageState):
+            raise DropItem(f"page state {data.get('state')} recorded")  # never exported
         return item
 
+    def flush(self, key: str) -> None:
+        batch = crawler_pages(self.crawler).pop(key, None)
+        if not batch:
+            return
+        result = crawler_store(self.crawler).write_page(batch)
+        if result.bulletin_inserted is not None:
+            self.stats.inc_value("kexie/stored/bulletins" if result.bulletin_inserted else "kexie/duplicates/bulletins")
+        self.stats.inc_value("kexie/stored/articles", len(result.inserted))
+        if batch.page_state is not None:
+            self.stats.inc_value("kexie/stored/page_states")
+        if result.conflicted:
+            self.stats.inc_value("kexie/duplicates/articles", len(result.conflicted))
+            self.stats.inc_value("kexie/duplicates/raced", len(result.conflicted))
+
     def close_spider(self, spider=None):
-        close_crawler_store(self.crawler)
+        try:
+            for key in list(crawler_pages(self.crawler)):
+                self.flush(key)
+        finally:
+            close_crawler_store(self.crawler)

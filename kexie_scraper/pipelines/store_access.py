@@ -1,17 +1,21 @@
-"""One store per crawler, shared by the dedupe and store pipelines."""
+"""Per-crawler state shared by the dedupe and store pipelines and the spiders: one store,
+and the page batches not yet written."""
 
 from __future__ import annotations
 
-from ..storage import Store, open_store
+from collections import OrderedDict
 
-DEFAULT_STORE_URL = "sqlite:///kexie.sqlite"
+from ..parsing.urls import canonical_url
+from ..storage import PageBatch, Store, database_url, open_store
+
 _ATTR = "_kexie_store"
+_PAGES = "_kexie_pages"
 
 
 def crawler_store(crawler) -> Store:
     store = getattr(crawler, _ATTR, None)
     if store is None:
-        store = open_store(crawler.settings.get("KEXIE_STORE_URL") or DEFAULT_STORE_URL)
+        store = open_store(database_url(crawler.settings))
         setattr(crawler, _ATTR, store)
     return store
 
@@ -21,3 +25,25 @@ def close_crawler_store(crawler) -> None:
     if store is not None:
         store.close()
         setattr(crawler, _ATTR, None)
+
+
+def page_key(url: str | None) -> str:
+    return canonical_url(url) if url else ""
+
+
+def crawler_pages(crawler) -> "OrderedDict[str, PageBatch]":
+    """Page URL → the batch being collected for it (oldest first)."""
+    pages = getattr(crawler, _PAGES, None)
+    if pages is None:
+        pages = OrderedDict()
+        setattr(crawler, _PAGES, pages)
+    return pages
+
+
+def page_batch(crawler, url: str | None) -> PageBatch:
+    key = page_key(url)
+    pages = crawler_pages(crawler)
+    batch = pages.get(key)
+    if batch is None:
+        batch = pages[key] = PageBatch(url=key)
+    return batch

@@ -2,29 +2,72 @@
 
 A subclass says where its channels are (``start_urls``), what an article link looks
 like (``article_url_pattern``) and, if it can, where list items and dates sit
-(``list_item_css``). The base does the rest: link discovery, list dates, ``since`` and
-``max_pages`` limits, pagination by the usual signals, and handing pages to the parser.
+(``list_item_css``). The base does the rest: link discovery, list dates and titles,
+``since`` and ``max_pages`` limits, pagination by the usual signals, and handing pages
+to the parser.
+
+CMS families (``spiders/bases/``) change where a list lives and how it pages by
+overriding three hooks, each of which falls back to ``super()`` on pages that are not
+theirs, so a site that moved between families can inherit from both:
+
+* ``parse_start(response)``: a channel's first page (JPAAS: find the list unit first);
+* ``list_scope(response)``: the markup holding the list, and the CSS of one entry in it;
+* ``next_page_url(response, page_no, entries)``: the next list page, or None.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Any, Iterator
+from typing import Any, Iterator, NamedTuple
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import scrapy
-from scrapy.http import Response
+from parsel import Selector
+from scrapy.http import Response, TextResponse
 
 from scrapy.exceptions import CloseSpider, IgnoreRequest
+from scrapy.spidermiddlewares.httperror import HttpError
 
-from ..items import Bulletin, PageState
+from ..items import Bulletin, PageDone, PageState
 from ..parsing import dates, pagestate
+from ..parsing.decode import better_encoding
 from ..parsing.page import parse_page
+from ..parsing.text import clean_line
 from ..parsing.urls import canonical_url
+from ..scheduling import TOKEN
 
 _NEXT_TEXT = re.compile(r"^\s*(下一页|下页|后一页|next|›|»|>)\s*$", re.I)
-_DATE_IN_TEXT = re.compile(r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}")
+_ELLIPSIS = re.compile(r"(…+|\.{2,}|。{3,})\s*$")
+_PREVIOUS_PAGE = "kexie_previous_list_page"  # request meta: the article URLs of the page before
+# Article URLs that carry their date: jcms /art/2024/8/26/art_…, TRS …/t20240512_1.html (the
+# day), JPAAS /art/2025/art_<hex>.html (the year only).
+_URL_DATES = (
+    re.compile(r"/art/(?P<y>\d{4})/(?P<m>\d{1,2})/(?P<d>\d{1,2})/art_"),
+    re.compile(r"/t(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})_\d+\.\w+$"),
+    re.compile(r"/art/(?P<y>\d{4})/art_"),
+)
+
+
+def url_date(url: str) -> date | None:
+    """The latest date an article URL allows: its day, or 31 December of its year."""
+    for pattern in _URL_DATES:
+        match = pattern.search(url)
+        if match:
+            parts = match.groupdict()
+            try:
+                return date(int(parts["y"]), int(parts.get("m") or 12), int(parts.get("d") or 31))
+            except ValueError:
+                return None
+    return None
+
+
+class ListEntry(NamedTuple):
+    url: str  # absolute article URL
+    # The date the list shows next to the link; else the latest its URL allows (JPAAS lists
+    # show none, but /art/2025/… rules out 2026). Only ever compared with `since`.
+    listed: date | None
+    title: str | None  # the link's title, from the `title` attribute when the text is cut short
 
 
 class BulletinSpider(scrapy.Spider):
@@ -34,15 +77,27 @@ class BulletinSpider(scrapy.Spider):
       since      YYYY-MM-DD: skip list items dated before it, and stop paging once a
                  whole list page is older.
       max_pages  the number of list pages to read per channel (default: no limit).
+      refetch    1/true: fetch article pages even when already stored, and read list
+                 pages past known items (default: incremental, see below).
+
+    Incremental runs (setting ``KEXIE_INCREMENTAL``, on in the project settings): an
+    article page whose URL is already in the store (``article_urls``) is not fetched
+    again, and a list page whose article links are all stored ends the paging — the
+    rest of the channel was read by an earlier run.
     """
+
+    # False keeps a spider out of `kexie crawl --all`.
+    enabled: bool = True
 
     # BulletinSpider
     article_url_pattern: re.Pattern[str]
     list_item_css: str | None = None  # where one list entry (link + date) sits, if known
     page_param: str = "page"  # the query parameter that numbers list pages
 
-    def __init__(self, *args: Any, since: str | None = None, max_pages: str | int | None = None, **kwargs: Any):
+    def __init__(self, *args: Any, since: str | None = None, max_pages: str | int | None = None,
+                 refetch: str | bool = False, **kwargs: Any):
         super().__init__(*args, **kwargs)
+        self.refetch = refetch is True or str(refetch).strip().lower() in ("1", "true", "yes", "on")
         self.since: date | None = None
         if since:
             parsed = dates.parse_date(since)
@@ -55,38 +110,54 @@ class BulletinSpider(scrapy.Spider):
 
     async def start(self):
         for url in self.start_urls:
-            yield scrapy.Request(url, callback=self.parse_list, cb_kwargs={"page_no": 1})
+            yield scrapy.Request(url, callback=self.parse_start, errback=self.request_failed)
+
+    def parse_start(self, response: Response):
+        """A channel's first page; by default it is list page 1."""
+        yield from self.parse_list(response, page_no=1)
 
     # --- list pages ------------------------------------------------------------------------
-    def list_entries(self, response: Response) -> Iterator[tuple[str, date | None]]:
-        """(absolute article URL, list date or None), in page order, each URL once."""
+    def list_scope(self, response: Response) -> tuple[Selector, str | None]:
+        """The markup that holds the list, and the CSS of one entry in it (None: links anywhere)."""
+        return response.selector, self.list_item_css
+
+    def list_entries(self, response: Response) -> Iterator[ListEntry]:
+        """The article links of a list page, in page order, each URL once."""
+        scope, item_css = self.list_scope(response)
+        containers = scope.css(item_css) if item_css else []
+        anchors = [(a, c) for c in containers for a in c.css("a[href]")] or [(a, None) for a in scope.css("a[href]")]
         seen: set[str] = set()
-        containers = response.css(self.list_item_css) if self.list_item_css else []
-        anchors = [(a, c) for c in containers for a in c.css("a[href]")] or [
-            (a, None) for a in response.css("a[href]")
-        ]
         for anchor, container in anchors:
             url = response.urljoin(anchor.attrib["href"].strip())
             if not self.article_url_pattern.search(url) or url in seen:
                 continue
             seen.add(url)
-            yield url, self._entry_date(anchor, container)
+            yield ListEntry(url, self._entry_date(anchor, container) or url_date(url), self._entry_title(anchor))
 
     @staticmethod
-    def _entry_date(anchor, container) -> date | None:
+    def _entry_title(anchor: Selector) -> str | None:
+        text = clean_line(" ".join(anchor.css("::text").getall()))
+        full = clean_line(anchor.attrib.get("title", ""))
+        # Lists cut long titles ("某某科协召开…"); the title attribute keeps the whole one.
+        if full and (not text or _ELLIPSIS.search(text) or full.startswith(text)):
+            return full
+        return text or None
+
+    @staticmethod
+    def _entry_date(anchor: Selector, container: Selector | None) -> date | None:
         # The date is near the link: in its list item, else in its parent or grandparent.
         scopes = [container] if container is not None else []
         scopes += [anchor, anchor.xpath(".."), anchor.xpath("../..")]
         for scope in scopes:
             text = " ".join(scope.xpath(".//text()").getall()) if scope else ""
-            match = _DATE_IN_TEXT.search(text)
-            if match:
-                iso = dates.parse_date(match.group(0))
-                if iso:
-                    return date.fromisoformat(iso[:10])
+            if len(text) > 400:  # a whole list, not one entry: reading it per link is quadratic
+                continue
+            found = dates.list_date(text)
+            if found:
+                return found
         return None
 
-    def next_page_url(self, response: Response, page_no: int) -> str | None:
+    def next_page_url(self, response: Response, page_no: int, entries: list[ListEntry]) -> str | None:
         """rel=next, a 下一页 link, or a link to page_no+1 by the page query parameter."""
         href = response.css('a[rel~="next"]::attr(href), link[rel~="next"]::attr(href)').get()
         if not href:
@@ -107,42 +178,92 @@ class BulletinSpider(scrapy.Spider):
         return url if url != response.url else None
 
     def parse_list(self, response: Response, page_no: int = 1):
+        response = readable(response)
         entries = list(self.list_entries(response))
         self.crawler.stats.inc_value("kexie/list_pages")
         if not entries:
-            self.logger.warning("no article links on list page %s", response.url)
-        fresh = 0
-        for url, listed in entries:
-            if self.since and listed and listed < self.since:
-                continue
-            fresh += 1
-            yield self.article_request(url)
-        all_older = bool(entries) and fresh == 0
-        if all_older or (self.max_pages and page_no >= self.max_pages):
+            # An empty page ends the channel; on page 1 it more likely means the markup moved.
+            log = self.logger.warning if page_no == 1 else self.logger.debug
+            log("no article links on list page %s", response.url)
             return
-        next_url = self.next_page_url(response, page_no)
+        urls = [e.url for e in entries]
+        # A server that answers past the end with its last page again: stop, do not loop.
+        repeated = set(urls) <= set(response.meta.get(_PREVIOUS_PAGE, ()))
+        recent = [e for e in entries if not (self.since and e.listed and e.listed < self.since)]
+        known = self.stored_pages([e.url for e in recent])
+        for entry in recent:
+            if canonical_url(entry.url) in known:
+                self.crawler.stats.inc_value("kexie/skipped_stored_pages")
+                continue
+            yield self.article_request(entry.url, list_title=entry.title)
+        all_known = bool(recent) and len(known) == len({canonical_url(e.url) for e in recent})
+        if all_known:
+            self.logger.info("list page %s: every article is stored already, paging ends here", response.url)
+        if not recent or repeated or all_known or (self.max_pages and page_no >= self.max_pages):
+            return
+        next_url = self.next_page_url(response, page_no, entries)
         if next_url:
-            yield scrapy.Request(next_url, callback=self.parse_list, cb_kwargs={"page_no": page_no + 1})
+            # List pages first: they find the work, so a shared queue never runs dry while
+            # one is waiting behind the article pages it would have led to.
+            yield scrapy.Request(next_url, callback=self.parse_list, errback=self.request_failed,
+                                 cb_kwargs={"page_no": page_no + 1}, meta={_PREVIOUS_PAGE: urls}, priority=1)
+
+    def stored_pages(self, urls: list[str]) -> set[str]:
+        """The canonical forms of ``urls`` already stored (empty when not incremental)."""
+        crawler = getattr(self, "crawler", None)
+        if self.refetch or not urls or crawler is None or not crawler.settings.getbool("KEXIE_INCREMENTAL"):
+            return set()
+        from ..pipelines.store_access import crawler_store
+
+        return crawler_store(crawler).known_page_urls(canonical_url(u) for u in urls)
+
+    def request_failed(self, failure):
+        """Errback of every request: log, record a failed bulletin page in ``page_states``
+        (an HTTP error status or a network failure is never silent), and close the page (so
+        a durable queue forgets it)."""
+        request = failure.request
+        self.crawler.stats.inc_value("kexie/failed_requests")
+        response = getattr(failure.value, "response", None)
+        if failure.check(HttpError):
+            self.logger.info("%s: HTTP %s, nothing stored", request.url, failure.value.response.status)
+            url = failure.value.response.url
+        else:
+            self.logger.error("%s: %s", request.url, failure.getErrorMessage())
+            url = request.url
+        if request.callback == self.parse_article or self.URL_META in request.meta:
+            asked = request.meta.get(self.URL_META) or request.url
+            if response is not None:
+                detail, retryable = f"HTTP {response.status}", response.status not in (404, 410)
+            elif failure.check(IgnoreRequest):  # e.g. forbidden by robots.txt: we do not insist
+                detail, retryable = f"not fetched: {failure.getErrorMessage()}"[:300], False
+            else:
+                detail, retryable = f"{failure.type.__name__}: {failure.getErrorMessage()}"[:300], True
+            self.crawler.stats.inc_value(f"kexie/page_state/{pagestate.HTTP_ERROR}")
+            yield self.page_state(asked, pagestate.HTTP_ERROR, detail, retryable, page_url=url)
+        yield PageDone(url=url, token=request.meta.get(TOKEN))
 
     # --- bulletin pages --------------------------------------------------------------------
     URL_META = "kexie_url"  # the URL we asked for, kept through redirects (a 302 to a captcha)
     RETRY_META = "kexie_block_retries"
 
-    def article_request(self, url: str, **meta: Any) -> scrapy.Request:
-        return scrapy.Request(
-            url, callback=self.parse_article, errback=self.fetch_failed, meta={self.URL_META: url, **meta},
-        )
+    def article_request(self, url: str, list_title: str | None = None, **meta: Any) -> scrapy.Request:
+        kwargs = {"list_title": list_title} if list_title else {}
+        return scrapy.Request(url, callback=self.parse_article, errback=self.request_failed,
+                              cb_kwargs=kwargs, meta={self.URL_META: url, **meta})
 
-    def parse_article(self, response: Response):
+    def parse_article(self, response: Response, list_title: str | None = None):
         content_type = response.headers.get("Content-Type", b"").decode("latin-1") or None
-        result = parse_page(response.body, url=response.url, content_type=content_type, source=self.name)
+        result = parse_page(
+            response.body, url=response.url, content_type=content_type, source=self.name, title_hint=list_title
+        )
         self.crawler.stats.inc_value(f"kexie/page_state/{result.page_state}")
         if not pagestate.is_blocked(result.page_state):
             self._blocked_in_a_row = 0  # the site answered with a real page
         if result.page_state != pagestate.OK:
             asked = response.meta.get(self.URL_META) or response.url
             self.logger.warning("page %s: %s, nothing stored", asked, result.page_state)
-            yield self.page_state(asked, result.page_state, response.url if response.url != asked else None)
+            yield self.page_state(asked, result.page_state, response.url if response.url != asked else None,
+                                  page_url=response.url)
             if pagestate.is_blocked(result.page_state):
                 yield from self.blocked(response, asked, result.page_state)
             return
@@ -151,26 +272,14 @@ class BulletinSpider(scrapy.Spider):
         yield result.bulletin
         yield from result.articles
 
-    def page_state(self, url: str, state: str, detail: str | None = None, retryable: bool | None = None) -> PageState:
+    def page_state(self, url: str, state: str, detail: str | None = None, retryable: bool | None = None,
+                   page_url: str | None = None) -> PageState:
+        """``url``: the page asked for; ``page_url``: the response's (the page batch it goes with)."""
         return PageState(
             url=url, canonical_url=canonical_url(url), source=self.name, state=state,
             retryable=state in pagestate.RETRYABLE if retryable is None else retryable, detail=detail,
+            page_url=page_url or url,
         )
-
-    def fetch_failed(self, failure):
-        """Errback: an HTTP error status or a network failure is recorded, never silent."""
-        request = failure.request
-        url = request.meta.get(self.URL_META) or request.url
-        response = getattr(failure.value, "response", None)
-        if response is not None:
-            detail, retryable = f"HTTP {response.status}", response.status not in (404, 410)
-        elif failure.check(IgnoreRequest):  # e.g. forbidden by robots.txt: we do not insist
-            detail, retryable = f"not fetched: {failure.getErrorMessage()}"[:300], False
-        else:
-            detail, retryable = f"{failure.type.__name__}: {failure.getErrorMessage()}"[:300], True
-        self.crawler.stats.inc_value(f"kexie/page_state/{pagestate.HTTP_ERROR}")
-        self.logger.warning("page %s: %s", url, detail)
-        yield self.page_state(url, pagestate.HTTP_ERROR, detail, retryable)
 
     # --- when the site pushes back (captcha, rate limit) ------------------------------------
     _blocked_in_a_row = 0
@@ -234,4 +343,17 @@ def _resume(engine) -> None:
         nextcall.schedule()
 
 
-__all__ = ["BulletinSpider", "Bulletin"]
+def readable(response: Response) -> Response:
+    """The response, re-decoded when its declared charset garbles it (GBK sent as utf-8).
+
+    Scrapy trusts the HTTP header over the page's <meta>; the parser's rescue
+    (``parsing.decode``) knows better, so list pages get the same treatment as articles.
+    """
+    if not isinstance(response, TextResponse):
+        return response
+    content_type = response.headers.get("Content-Type", b"").decode("latin-1") or None
+    encoding = better_encoding(response.body, content_type, response.text)
+    return response.replace(encoding=encoding) if encoding and encoding != response.encoding else response
+
+
+__all__ = ["BulletinSpider", "Bulletin", "ListEntry", "readable"]

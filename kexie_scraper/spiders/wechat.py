@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Any, Iterable
 
-from ..parsing.urls import canonical_wechat_url, unescape_url
+from ..parsing.urls import canonical_url, canonical_wechat_url, unescape_url
 from ..pipelines.store_access import crawler_store
 from .base import BulletinSpider
 
@@ -24,9 +24,11 @@ class WechatSpider(BulletinSpider):
       urls        comma-separated article URLs.
       urls_file   a file with one article URL per line (# starts a comment).
       from_store  1: also fetch the 原文链接 (original_url) that other spiders stored and
-                  that were not fetched yet, plus the pages a captcha or rate limit left
-                  pending; 0: do not. Default: 1 when neither urls nor urls_file is given.
+                  that were not fetched yet (with refetch: all of them), plus the pages a
+                  captcha, rate limit or failed fetch left pending; 0: do not. Default: 1
+                  when neither urls nor urls_file is given.
       since       YYYY-MM-DD; articles published before it are not stored.
+      refetch     1: fetch pages already stored too (default: incremental, like every spider).
     Caveats
       WeChat has no public list of an account's articles (design/sources.md §2.5): this
       spider only fetches article URLs found elsewhere. Error pages come with HTTP 200 and
@@ -75,13 +77,19 @@ class WechatSpider(BulletinSpider):
             yield self.article_request(url)
 
     def article_urls(self) -> list[str]:
-        """The URLs to fetch, each once (by its canonical form), in the order given."""
+        """The URLs to fetch, each once (by its canonical form), in the order given; in an
+        incremental run (the default) without the pages already stored."""
         candidates: list[str] = list(self.given_urls)
         if self.from_store:
             store = crawler_store(self.crawler)
-            candidates += store.original_urls(pending_only=True)
-            candidates += [row["url"] for row in store.page_states(retryable=True)]
-        return list(self._unique_wechat(candidates))
+            # Incremental: the originals not fetched yet; refetch: all of them again.
+            candidates += store.original_urls(pending_only=not self.refetch)
+            candidates += [row["url"] for row in store.page_states(retryable=True, source=self.name)]
+        urls = list(self._unique_wechat(candidates))
+        known = self.stored_pages(urls)
+        if known:
+            self.crawler.stats.inc_value("kexie/skipped_stored_pages", len(known))
+        return [u for u in urls if canonical_url(u) not in known]
 
     def _unique_wechat(self, urls: Iterable[str]) -> Iterable[str]:
         seen: set[str] = set()

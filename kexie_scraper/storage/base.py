@@ -1,8 +1,19 @@
-"""The storage interface the pipelines talk to."""
+"""The storage interface the pipelines and spiders talk to.
+
+Writes are grouped by page: everything one fetched bulletin page produced — its bulletin
+row (new or already known), the articles that passed dedupe, and the sightings of
+articles already stored — is a ``PageBatch`` and goes to the database in one
+transaction (``Store.write_page``). A page is therefore either wholly stored or not at
+all, which is what lets a killed crawl be resumed without losing or doubling anything.
+The same transaction records where things were seen (``article_urls`` with how each
+sighting matched, ``bulletin_sources``), the MinHash signatures of new articles, and the
+page's state when it gave no article (``page_states``).
+"""
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Protocol
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Iterator, NamedTuple, Protocol
 
 # Column order of the two tables; the JSON field names map onto them 1:1 except
 # ``region`` (flattened to province/city/county/region_code/region_former_name).
@@ -15,15 +26,14 @@ ARTICLE_COLUMNS = (
     "attribution", "org", "province", "city", "county", "region_code", "region_former_name", "published_at",
     "publisher", "original_url", "split_rule", "split_confidence", "crawled_at",
 )
+REGION_COLUMNS = {"province": "province", "city": "city", "county": "county", "code": "region_code",
+                  "former_name": "region_former_name"}
 
 
 def article_row(article: dict[str, Any]) -> dict[str, Any]:
     region = article.get("region") or {}
     row = {k: article.get(k) for k in ARTICLE_COLUMNS}
-    row.update(
-        province=region.get("province"), city=region.get("city"), county=region.get("county"),
-        region_code=region.get("code"), region_former_name=region.get("former_name"),
-    )
+    row.update({column: region.get(key) for key, column in REGION_COLUMNS.items()})
     return row
 
 
@@ -34,42 +44,90 @@ def bulletin_row(bulletin: dict[str, Any]) -> dict[str, Any]:
 PAGE_STATE_COLUMNS = ("canonical_url", "url", "source", "state", "retryable", "detail", "crawled_at")
 
 
+def page_state_row(record: dict[str, Any]) -> dict[str, Any]:
+    row = {k: record.get(k) for k in PAGE_STATE_COLUMNS}
+    row["retryable"] = bool(row["retryable"])
+    return row
+
+
+def article_item(row: dict[str, Any]) -> dict[str, Any]:
+    """A stored row back in the shape of ``articles.jsonl`` (region nested again)."""
+    item = {k: row.get(k) for k in ARTICLE_COLUMNS if k not in REGION_COLUMNS.values()}
+    item["region"] = {key: row.get(column) for key, column in REGION_COLUMNS.items()}
+    return item
+
+
+class Seen(NamedTuple):
+    """A page's sighting of an article already stored (or kept earlier in this run)."""
+
+    content_hash: str  # the stored article's: the key of its sightings
+    bulletin_id: str | None = None  # the bulletin of the page it was seen on
+    match: str = "content_hash"  # id | content_hash | minhash
+    similarity: float | None = None  # minhash: the estimated Jaccard similarity
+    source: str | None = None
+    seen_at: str | None = None  # default: the page's crawl time
+
+
+@dataclass
+class PageBatch:
+    """What one fetched page contributes, written in one transaction."""
+
+    url: str  # the page's canonical URL: the key of its sightings
+    bulletin: dict[str, Any] | None = None  # inserted when new, else its crawled_at is refreshed
+    articles: list[dict[str, Any]] = field(default_factory=list)  # passed dedupe: inserted unless a race won
+    # Known articles seen here: ``Seen`` entries (a plain (content_hash, bulletin_id) pair is one too).
+    seen: list[tuple] = field(default_factory=list)
+    signatures: dict[str, bytes] = field(default_factory=dict)  # article id → MinHash signature (neardup)
+    page_state: dict[str, Any] | None = None  # the page gave no article: a PageState record
+
+    def __bool__(self) -> bool:
+        return bool(self.bulletin or self.articles or self.seen or self.page_state)
+
+
+class Candidate(NamedTuple):
+    """A stored article that shares an LSH band with a signature: a near-duplicate candidate."""
+
+    article_id: str
+    content_hash: str
+    region_code: str | None
+    page_url: str | None
+    signature: bytes
+
+
+@dataclass
+class PageResult:
+    bulletin_inserted: bool | None = None  # None: the batch had no bulletin
+    inserted: list[str] = field(default_factory=list)  # ids of articles stored by this write
+    conflicted: list[str] = field(default_factory=list)  # ids that turned out stored already (another worker won)
+
+
 class Store(Protocol):
-    # --- articles and bulletins ---
+    url: str
+
+    # Reads: indexed lookups, so dedupe needs no in-memory set of everything stored.
     def article_known(self, article_id: str, content_hash: str) -> bool: ...
-    def find_article(self, article_id: str, content_hash: str) -> tuple[str, str] | None:
-        """(stored article id, "id" | "content_hash") of the stored copy of this report, if any."""
     def bulletin_known(self, bulletin_id: str) -> bool: ...
-    def upsert_bulletin(self, bulletin: dict[str, Any]) -> None: ...
-    def upsert_article(self, article: dict[str, Any]) -> None: ...
-    def touch_bulletin(self, bulletin_id: str, crawled_at: str) -> None: ...
-
-    # --- every URL where a bulletin / an article was seen ---
-    def add_bulletin_source(self, bulletin_id: str, url: str, canonical_url: str, source: str | None, seen_at: str) -> None:
-        """Also clears a page state left on ``canonical_url`` by an earlier failed fetch."""
-    def add_article_source(
-        self, article_id: str, url: str, source: str | None, bulletin_id: str | None,
-        match: str, similarity: float | None, seen_at: str,
-    ) -> None:
-        """``match``: how this sighting was tied to the stored article — ``stored`` (it is the
-        stored copy), ``id``, ``content_hash`` or ``minhash`` (with its ``similarity``)."""
-    def article_sources(self, article_id: str) -> list[dict[str, Any]]: ...
-
-    # --- near-duplicate signatures ---
-    def article_signatures(self) -> Iterator[tuple[str, str | None, str | None, bytes]]:
-        """(article id, region code, page URL, MinHash signature) of every stored article that has one."""
-    def articles_without_signature(self) -> Iterator[dict[str, Any]]:
-        """id, title, body, region_code, bulletin_url of stored articles with no signature yet."""
-    def save_article_signature(self, article_id: str, region_code: str | None, page_url: str | None, signature: bytes) -> None: ...
-
-    # --- pages that gave no article (deleted, captcha, …) and what to fetch next ---
-    def record_page_state(self, record: dict[str, Any]) -> None:
-        """Upsert by canonical URL: state, retryable, detail, attempts += 1, first/last seen."""
-    def page_states(self, retryable: bool | None = None) -> list[dict[str, Any]]: ...
+    def find_article(self, article_id: str, content_hash: str) -> tuple[str, str] | None:
+        """(stored content hash, "id" | "content_hash") of the stored copy of this report, if any."""
+    def known_page_urls(self, urls: Iterable[str]) -> set[str]: ...
+    def signature_candidates(self, band_keys: Iterable[str]) -> list[Candidate]: ...
+    # What to fetch next, and what was seen where.
     def original_urls(self, pending_only: bool = True) -> list[str]:
         """Distinct 原文链接 of stored bulletins; ``pending_only``: those not yet fetched
         (no bulletin source at that URL) and not known to be gone for good."""
-
+    def page_states(self, retryable: bool | None = None, source: str | None = None) -> list[dict[str, Any]]: ...
+    def article_sources(self, article_id: str) -> list[dict[str, Any]]: ...
+    def bulletin_sources(self, bulletin_id: str) -> list[dict[str, Any]]: ...
+    # Writes.
+    def write_page(self, batch: PageBatch) -> PageResult: ...
+    def upsert_bulletin(self, bulletin: dict[str, Any]) -> None: ...
+    def upsert_article(self, article: dict[str, Any]) -> None: ...
+    def touch_bulletin(self, bulletin_id: str, crawled_at: str) -> None: ...
+    def record_page_state(self, record: dict[str, Any]) -> None: ...
+    # Reporting and export.
     def counts(self) -> dict[str, int]: ...
+    def iter_articles(self) -> Iterator[dict[str, Any]]: ...
+    def iter_bulletins(self) -> Iterator[dict[str, Any]]: ...
+    def schema_version(self) -> int: ...
     def commit(self) -> None: ...
     def close(self) -> None: ...

@@ -1,0 +1,346 @@
+"""The one store implementation: SQLAlchemy Core over SQLite (default) or PostgreSQL.
+
+* Upserts on the stable ids: articles ``INSERT … ON CONFLICT DO NOTHING`` (an article
+  id is derived from its content, so a stored article never changes; the unique
+  content hash makes a cross-source copy conflict too), bulletins ``INSERT … ON
+  CONFLICT (id) DO UPDATE SET crawled_at``, sightings ``ON CONFLICT DO NOTHING``.
+  ``RETURNING`` tells which rows this write inserted, so two workers racing on the
+  same report count it once, stored by whichever committed first.
+* One transaction per page (``write_page``); on PostgreSQL rows in a fixed order
+  (bulletin, then articles and sightings by key) so concurrent writers cannot
+  deadlock, and a deadlock or serialization failure anyway is retried. (SQLite has
+  one writer at a time; rows go in page order there.)
+* SQLite: WAL, a busy timeout, and ``BEGIN IMMEDIATE`` for writes, so several
+  processes may share one file.
+* The page's transaction also records where things were seen: one ``article_urls`` row
+  per (article, page) with how it matched (``stored`` for the page it was stored from),
+  one ``bulletin_sources`` row per (bulletin, page); the MinHash signatures and band keys
+  of the articles it inserted; and its ``page_states`` row when it gave no article — or
+  the removal of an old one when it now did.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from sqlalchemy import create_engine, delete, event, exists, func, literal_column, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import DBAPIError
+
+from . import schema
+from ..parsing import dates
+from ..parsing.urls import bulletin_page_key
+from .base import Candidate, PageBatch, PageResult, Seen, article_item, article_row, bulletin_row, page_state_row
+
+logger = logging.getLogger(__name__)
+
+_RETRYABLE_PG = {"40P01", "40001"}  # deadlock_detected, serialization_failure
+LOOKUP_CHUNK = 500
+
+
+def _sqlite_engine(url: str) -> Engine:
+    path = make_url(url).database or ""
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": 60})
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_conn, _record):
+        dbapi_conn.isolation_level = None  # SQLAlchemy, not pysqlite, begins transactions
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA busy_timeout=60000")
+        if path != ":memory:":
+            # Switching a new file to WAL wants it to itself and can fail at once with
+            # "database is locked" (no busy wait) while other processes open it too.
+            for attempt in range(600):
+                try:
+                    cur.execute("PRAGMA journal_mode=WAL")
+                    break
+                except sqlite3.OperationalError:
+                    if attempt == 599:
+                        raise
+                    time.sleep(0.05)
+            cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn):  # pragma: no cover - trivial
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("kexie_read") else "BEGIN IMMEDIATE")
+
+    return engine
+
+
+class SQLStore:
+    """A ``Store`` on any SQLAlchemy URL this project supports (sqlite, postgresql+psycopg)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        # PostgreSQL: no pre-ping round trip per checkout; a dropped connection is
+        # invalidated by SQLAlchemy and the operation retried once (``_retrying``).
+        self.engine = _sqlite_engine(url) if url.startswith("sqlite") else create_engine(url, pool_recycle=1800)
+        self.dialect = self.engine.dialect.name
+        self._insert = pg_insert if self.dialect == "postgresql" else sqlite_insert
+        self.upgraded_from = schema.upgrade(self.engine)
+
+    # --- reads -------------------------------------------------------------------------
+    def _read(self) -> Connection:
+        conn = self.engine.connect()
+        if self.dialect == "postgresql":  # one round trip per lookup: no BEGIN/ROLLBACK around it
+            return conn.execution_options(isolation_level="AUTOCOMMIT")
+        return conn.execution_options(kexie_read=True)
+
+    def _query(self, run):
+        """``run(connection)`` on a read connection; once more if the connection had dropped."""
+        for attempt in (0, 1):
+            try:
+                with self._read() as conn:
+                    return run(conn)
+            except DBAPIError as exc:
+                if not exc.connection_invalidated or attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+    def article_known(self, article_id: str, content_hash: str) -> bool:
+        a = schema.articles
+        query = select(a.c.id).where((a.c.id == article_id) | (a.c.content_hash == content_hash)).limit(1)
+        return self._query(lambda conn: conn.execute(query).first() is not None)
+
+    def bulletin_known(self, bulletin_id: str) -> bool:
+        b = schema.bulletins
+        return self._query(lambda conn: conn.execute(select(b.c.id).where(b.c.id == bulletin_id)).first() is not None)
+
+    def find_article(self, article_id: str, content_hash: str) -> tuple[str, str] | None:
+        """(stored content hash, how it matched: "id" | "content_hash") of this report's stored copy."""
+        a = schema.articles
+        query = select(a.c.id, a.c.content_hash).where((a.c.id == article_id) | (a.c.content_hash == content_hash))
+        rows = self._query(lambda conn: conn.execute(query.limit(2)).all())
+        for aid, content in rows:
+            if aid == article_id:
+                return content, "id"
+        return (rows[0][1], "content_hash") if rows else None
+
+    def signature_candidates(self, band_keys: Iterable[str]) -> list[Candidate]:
+        """Stored articles sharing at least one LSH band key: near-duplicate candidates."""
+        keys = sorted(set(band_keys))
+        s, bands = schema.article_signatures, schema.article_signature_bands
+        if not keys:
+            return []
+        query = (select(s.c.article_id, s.c.content_hash, s.c.region_code, s.c.page_url, s.c.signature)
+                 .where(s.c.article_id.in_(select(bands.c.article_id).where(bands.c.band_key.in_(keys))))
+                 .order_by(s.c.article_id))
+        return self._query(lambda conn: [Candidate(*row[:4], bytes(row[4])) for row in conn.execute(query)])
+
+    def known_page_urls(self, urls: Iterable[str]) -> set[str]:
+        """The given canonical page URLs at which some article was already stored or seen."""
+        wanted = sorted(set(urls))
+        u = schema.article_urls
+
+        def run(conn) -> set[str]:
+            found: set[str] = set()
+            for start in range(0, len(wanted), LOOKUP_CHUNK):
+                chunk = wanted[start:start + LOOKUP_CHUNK]
+                found.update(conn.execute(select(u.c.url).where(u.c.url.in_(chunk)).distinct()).scalars())
+            return found
+
+        return self._query(run)
+
+    # --- writes ------------------------------------------------------------------------
+    def write_page(self, batch: PageBatch) -> PageResult:
+        for attempt in range(5):
+            try:
+                with self.engine.begin() as conn:
+                    return self._write_page(conn, batch)
+            except DBAPIError as exc:
+                code = getattr(exc.orig, "sqlstate", None)
+                if (code not in _RETRYABLE_PG and not exc.connection_invalidated) or attempt == 4:
+                    raise
+                logger.info("page %s: %s, retrying the write", batch.url, code or "connection lost")
+                time.sleep(0.05 * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    def _write_page(self, conn: Connection, batch: PageBatch) -> PageResult:
+        result = PageResult()
+        now = (batch.bulletin or {}).get("crawled_at") or next(
+            (x.get("crawled_at") for x in batch.articles), None) or (batch.page_state or {}).get("crawled_at") or next(
+            (Seen(*x).seen_at for x in batch.seen if Seen(*x).seen_at), None) or dates.now_iso()
+        if batch.bulletin is not None:
+            result.bulletin_inserted = self._upsert_bulletin(conn, batch.bulletin)
+            self._bulletin_source(conn, batch.bulletin)
+        a = schema.articles
+        sightings: dict[tuple[str, str], dict[str, Any]] = {}
+        ordered = batch.articles
+        if self.dialect == "postgresql":  # one lock order for all writers: no deadlocks between pages
+            ordered = sorted(ordered, key=lambda x: x["content_hash"])
+        for article in ordered:
+            row = {**article_row(article), "first_seen_at": article.get("crawled_at")}
+            stmt = self._insert(a).values(row).on_conflict_do_nothing().returning(a.c.id)
+            inserted = conn.execute(stmt).first() is not None
+            (result.inserted if inserted else result.conflicted).append(row["id"])
+            if inserted:
+                match = "stored"
+                self._save_signature(conn, row, batch.url, batch.signatures.get(row["id"]))
+            else:  # another worker stored it first
+                same_id = conn.execute(select(a.c.id).where(a.c.id == row["id"])).first() is not None
+                match = "id" if same_id else "content_hash"
+            sightings[(row["content_hash"], batch.url)] = self._sighting(
+                Seen(row["content_hash"], row["bulletin_id"], match, None, row["source"]), batch.url, row["crawled_at"])
+        for entry in batch.seen:
+            seen = Seen(*entry)
+            sightings.setdefault((seen.content_hash, batch.url), self._sighting(seen, batch.url, seen.seen_at or now))
+        if sightings:
+            u = schema.article_urls
+            rows = [sightings[k] for k in sorted(sightings)]
+            stmt = self._insert(u)
+            conn.execute(stmt.on_conflict_do_update(
+                index_elements=[u.c.content_hash, u.c.url], set_={"last_seen_at": stmt.excluded.last_seen_at}), rows)
+        p = schema.page_states
+        if batch.page_state is not None:
+            self._record_page_state(conn, batch.page_state)
+        elif batch.bulletin is not None or batch.articles:
+            conn.execute(delete(p).where(p.c.canonical_url == batch.url))  # the page is good now
+        return result
+
+    @staticmethod
+    def _sighting(seen: Seen, url: str, now: str | None) -> dict[str, Any]:
+        return {"content_hash": seen.content_hash, "url": url, "bulletin_id": seen.bulletin_id, "source": seen.source,
+                "match": seen.match, "similarity": seen.similarity, "first_seen_at": now, "last_seen_at": now}
+
+    def _save_signature(self, conn: Connection, row: dict[str, Any], page: str, signature: bytes | None) -> None:
+        if signature is None:
+            return
+        from .. import neardup
+
+        s, bands = schema.article_signatures, schema.article_signature_bands
+        conn.execute(self._insert(s).values(
+            article_id=row["id"], content_hash=row["content_hash"], region_code=row["region_code"], page_url=page,
+            signature=signature).on_conflict_do_nothing())
+        keys = sorted(neardup.band_keys(neardup.from_bytes(signature)))
+        conn.execute(self._insert(bands).on_conflict_do_nothing(),
+                     [{"band_key": key, "article_id": row["id"]} for key in keys])
+
+    def _bulletin_source(self, conn: Connection, bulletin: dict[str, Any]) -> None:
+        """Record the page the bulletin was seen at; a good fetch clears that page's old state."""
+        if not bulletin.get("url"):
+            return
+        key = bulletin_page_key(bulletin["url"], bulletin.get("original_url"))
+        bs, p = schema.bulletin_sources, schema.page_states
+        stmt = self._insert(bs).values(bulletin_id=bulletin["id"], canonical_url=key, url=bulletin["url"],
+                                       source=bulletin.get("source"), first_seen_at=bulletin.get("crawled_at"),
+                                       last_seen_at=bulletin.get("crawled_at"))
+        conn.execute(stmt.on_conflict_do_update(index_elements=[bs.c.bulletin_id, bs.c.canonical_url],
+                                                set_={"url": stmt.excluded.url,
+                                                      "last_seen_at": stmt.excluded.last_seen_at}))
+        conn.execute(delete(p).where(p.c.canonical_url == key))
+
+    def _record_page_state(self, conn: Connection, record: dict[str, Any]) -> None:
+        p = schema.page_states
+        row = page_state_row(record)
+        seen_at = row.pop("crawled_at")
+        stmt = self._insert(p).values(**row, attempts=1, first_seen_at=seen_at, last_seen_at=seen_at)
+        conn.execute(stmt.on_conflict_do_update(index_elements=[p.c.canonical_url], set_={
+            "url": stmt.excluded.url, "source": stmt.excluded.source, "state": stmt.excluded.state,
+            "retryable": stmt.excluded.retryable, "detail": stmt.excluded.detail,
+            "attempts": p.c.attempts + 1, "last_seen_at": stmt.excluded.last_seen_at}))
+
+    def _upsert_bulletin(self, conn: Connection, bulletin: dict[str, Any]) -> bool:
+        b = schema.bulletins
+        row = {**bulletin_row(bulletin), "first_seen_at": bulletin.get("crawled_at")}
+        stmt = self._insert(b).values(row)
+        stmt = stmt.on_conflict_do_update(index_elements=[b.c.id], set_={"crawled_at": stmt.excluded.crawled_at})
+        if self.dialect == "postgresql":
+            # xmax is 0 on a freshly inserted row version: exact even when workers race.
+            return bool(conn.execute(stmt.returning(literal_column("(xmax = 0)"))).scalar())
+        existed = conn.execute(select(b.c.id).where(b.c.id == row["id"])).first() is not None
+        conn.execute(stmt)  # SQLite: BEGIN IMMEDIATE holds the write lock, so the check above is exact
+        return not existed
+
+    # The item-at-a-time API of 0.1, kept for callers outside the pipelines.
+    def upsert_bulletin(self, bulletin: dict[str, Any]) -> None:
+        with self.engine.begin() as conn:
+            self._upsert_bulletin(conn, bulletin)
+
+    def upsert_article(self, article: dict[str, Any]) -> None:
+        from ..parsing.urls import canonical_url
+
+        self.write_page(PageBatch(url=canonical_url(article.get("bulletin_url") or ""), articles=[article]))
+
+    def touch_bulletin(self, bulletin_id: str, crawled_at: str) -> None:
+        b = schema.bulletins
+        with self.engine.begin() as conn:
+            conn.execute(update(b).where(b.c.id == bulletin_id).values(crawled_at=crawled_at))
+
+    def record_page_state(self, record: dict[str, Any]) -> None:
+        """Upsert by canonical URL: state, retryable, detail, attempts += 1, first/last seen."""
+        with self.engine.begin() as conn:
+            self._record_page_state(conn, record)
+
+    # --- what to fetch next, and where things were seen -----------------------------------
+    def original_urls(self, pending_only: bool = True) -> list[str]:
+        """Distinct 原文链接 of stored bulletins; ``pending_only``: those not fetched yet (no
+        bulletin source at that URL) and not known to be gone for good."""
+        b, bs, p = schema.bulletins, schema.bulletin_sources, schema.page_states
+        query = select(b.c.original_url).where(b.c.original_url.is_not(None)).distinct()
+        if pending_only:
+            query = query.where(
+                ~exists().where(bs.c.canonical_url == b.c.original_url),
+                ~exists().where((p.c.canonical_url == b.c.original_url) & p.c.retryable.is_(False)))
+        return self._query(lambda conn: list(conn.execute(query.order_by(b.c.original_url)).scalars()))
+
+    def page_states(self, retryable: bool | None = None, source: str | None = None) -> list[dict[str, Any]]:
+        p = schema.page_states
+        query = select(p).order_by(p.c.first_seen_at, p.c.canonical_url)
+        if retryable is not None:
+            query = query.where(p.c.retryable.is_(bool(retryable)))
+        if source is not None:
+            query = query.where(p.c.source == source)
+        return self._query(lambda conn: [dict(r) for r in conn.execute(query).mappings()])
+
+    def article_sources(self, article_id: str) -> list[dict[str, Any]]:
+        """Every page where this article was seen, first seen first, with how it matched."""
+        a, u = schema.articles, schema.article_urls
+        query = (select(u).where(u.c.content_hash == select(a.c.content_hash).where(a.c.id == article_id)
+                                 .scalar_subquery())
+                 .order_by(u.c.first_seen_at, u.c.match != "stored", u.c.url))
+        return self._query(lambda conn: [dict(r) for r in conn.execute(query).mappings()])
+
+    def bulletin_sources(self, bulletin_id: str) -> list[dict[str, Any]]:
+        bs = schema.bulletin_sources
+        query = select(bs).where(bs.c.bulletin_id == bulletin_id).order_by(bs.c.first_seen_at, bs.c.canonical_url)
+        return self._query(lambda conn: [dict(r) for r in conn.execute(query).mappings()])
+
+    # --- reporting -----------------------------------------------------------------------
+    def counts(self) -> dict[str, int]:
+        with self._read() as conn:
+            return {
+                table.name: conn.execute(select(func.count()).select_from(table)).scalar_one()
+                for table in (schema.bulletins, schema.articles, schema.article_urls, schema.bulletin_sources,
+                              schema.page_states)
+            }
+
+    def iter_articles(self) -> Iterator[dict[str, Any]]:
+        a = schema.articles
+        with self._read() as conn:
+            for row in conn.execute(select(a).order_by(a.c.first_seen_at, a.c.bulletin_id, a.c.position)).mappings():
+                yield article_item(dict(row))
+
+    def iter_bulletins(self) -> Iterator[dict[str, Any]]:
+        b = schema.bulletins
+        with self._read() as conn:
+            for row in conn.execute(select(b).order_by(b.c.first_seen_at, b.c.id)).mappings():
+                yield {k: v for k, v in row.items() if k != "first_seen_at"}
+
+    def schema_version(self) -> int:
+        with self._read() as conn:
+            return schema.current_version(conn)
+
+    def commit(self) -> None:
+        """Nothing to do: every write is its own transaction (one per page)."""
+
+    def close(self) -> None:
+        self.engine.dispose()
