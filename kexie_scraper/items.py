@@ -74,6 +74,25 @@ class Article:
 
 
 @dataclass
+class PageState:
+    """A fetched page that gave no article: why, and whether a later run should try again.
+
+    Stored in ``page_states`` (keyed by canonical URL, attempts counted), never exported to
+    the article or bulletin feeds. A later successful fetch of the same URL clears it.
+    """
+
+    url: str | None = None
+    canonical_url: str | None = None
+    source: str | None = None
+    state: str = "ok"  # a kexie_scraper.parsing.pagestate value
+    retryable: bool = False
+    detail: str | None = None  # e.g. the captcha URL a 302 led to, or "HTTP 404"
+    crawled_at: str | None = None
+    # The fetched page's own URL (after redirects): the page batch it is written with.
+    page_url: str | None = None
+
+
+@dataclass
 class PageDone:
     """Internal marker, never exported: the last thing a fetched page produces.
 

@@ -7,12 +7,12 @@ import logging
 
 from scrapy import logformatter
 
-from .items import PageDone
+from .items import PageDone, PageState
 
 
 class KexieLogFormatter(logformatter.LogFormatter):
     def dropped(self, item, exception, response, spider=None):
-        if isinstance(item, PageDone):  # the internal end-of-page marker: not worth a line
+        if isinstance(item, (PageDone, PageState)):  # the end-of-page marker; a recorded page state
             return None
         reason = str(exception)
         expected = reason.startswith(("duplicate article", "known bulletin"))

@@ -26,9 +26,10 @@ import scrapy
 from parsel import Selector
 from scrapy.http import Response, TextResponse
 
+from scrapy.exceptions import CloseSpider, IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from ..items import Bulletin, PageDone
+from ..items import Bulletin, PageDone, PageState
 from ..parsing import dates, pagestate
 from ..parsing.decode import better_encoding
 from ..parsing.page import parse_page
@@ -194,8 +195,7 @@ class BulletinSpider(scrapy.Spider):
             if canonical_url(entry.url) in known:
                 self.crawler.stats.inc_value("kexie/skipped_stored_pages")
                 continue
-            yield scrapy.Request(entry.url, callback=self.parse_article, errback=self.request_failed,
-                                 cb_kwargs={"list_title": entry.title})
+            yield self.article_request(entry.url, list_title=entry.title)
         all_known = bool(recent) and len(known) == len({canonical_url(e.url) for e in recent})
         if all_known:
             self.logger.info("list page %s: every article is stored already, paging ends here", response.url)
@@ -218,31 +218,113 @@ class BulletinSpider(scrapy.Spider):
         return crawler_store(crawler).known_page_urls(canonical_url(u) for u in urls)
 
     def request_failed(self, failure):
-        """Errback of every request: log, and close the page (so a durable queue forgets it)."""
+        """Errback of every request: log, record a failed bulletin page in ``page_states``
+        (an HTTP error status or a network failure is never silent), and close the page (so
+        a durable queue forgets it)."""
         request = failure.request
         self.crawler.stats.inc_value("kexie/failed_requests")
+        response = getattr(failure.value, "response", None)
         if failure.check(HttpError):
             self.logger.info("%s: HTTP %s, nothing stored", request.url, failure.value.response.status)
             url = failure.value.response.url
         else:
             self.logger.error("%s: %s", request.url, failure.getErrorMessage())
             url = request.url
+        if request.callback == self.parse_article or self.URL_META in request.meta:
+            asked = request.meta.get(self.URL_META) or request.url
+            if response is not None:
+                detail, retryable = f"HTTP {response.status}", response.status not in (404, 410)
+            elif failure.check(IgnoreRequest):  # e.g. forbidden by robots.txt: we do not insist
+                detail, retryable = f"not fetched: {failure.getErrorMessage()}"[:300], False
+            else:
+                detail, retryable = f"{failure.type.__name__}: {failure.getErrorMessage()}"[:300], True
+            self.crawler.stats.inc_value(f"kexie/page_state/{pagestate.HTTP_ERROR}")
+            yield self.page_state(asked, pagestate.HTTP_ERROR, detail, retryable, page_url=url)
         yield PageDone(url=url, token=request.meta.get(TOKEN))
 
     # --- bulletin pages --------------------------------------------------------------------
+    URL_META = "kexie_url"  # the URL we asked for, kept through redirects (a 302 to a captcha)
+    RETRY_META = "kexie_block_retries"
+
+    def article_request(self, url: str, list_title: str | None = None, **meta: Any) -> scrapy.Request:
+        kwargs = {"list_title": list_title} if list_title else {}
+        return scrapy.Request(url, callback=self.parse_article, errback=self.request_failed,
+                              cb_kwargs=kwargs, meta={self.URL_META: url, **meta})
+
     def parse_article(self, response: Response, list_title: str | None = None):
         content_type = response.headers.get("Content-Type", b"").decode("latin-1") or None
         result = parse_page(
             response.body, url=response.url, content_type=content_type, source=self.name, title_hint=list_title
         )
         self.crawler.stats.inc_value(f"kexie/page_state/{result.page_state}")
+        if not pagestate.is_blocked(result.page_state):
+            self._blocked_in_a_row = 0  # the site answered with a real page
         if result.page_state != pagestate.OK:
-            self.logger.warning("page %s: %s, nothing stored", response.url, result.page_state)
+            asked = response.meta.get(self.URL_META) or response.url
+            self.logger.warning("page %s: %s, nothing stored", asked, result.page_state)
+            yield self.page_state(asked, result.page_state, response.url if response.url != asked else None,
+                                  page_url=response.url)
+            if pagestate.is_blocked(result.page_state):
+                yield from self.blocked(response, asked, result.page_state)
             return
         if self.since and result.bulletin.published_at and result.bulletin.published_at[:10] < self.since.isoformat():
             return
         yield result.bulletin
         yield from result.articles
+
+    def page_state(self, url: str, state: str, detail: str | None = None, retryable: bool | None = None,
+                   page_url: str | None = None) -> PageState:
+        """``url``: the page asked for; ``page_url``: the response's (the page batch it goes with)."""
+        return PageState(
+            url=url, canonical_url=canonical_url(url), source=self.name, state=state,
+            retryable=state in pagestate.RETRYABLE if retryable is None else retryable, detail=detail,
+            page_url=page_url or url,
+        )
+
+    # --- when the site pushes back (captcha, rate limit) ------------------------------------
+    _blocked_in_a_row = 0
+
+    def blocked(self, response: Response, url: str, state: str):
+        """Slow down instead of hammering: raise this domain's download delay, pause the
+        crawl for a while, try the page again later in this run (a few times), and after
+        too many blocks in a row stop — what is left stays pending in the store."""
+        settings = self.crawler.settings
+        self._blocked_in_a_row += 1
+        self.crawler.stats.inc_value("kexie/blocked")
+        delay = self.slow_down(response)
+        self.logger.warning(
+            "%s on %s (%d in a row): download delay now %.1f s%s", state, url, self._blocked_in_a_row, delay or 0,
+            f", pausing {settings.getfloat('KEXIE_BLOCK_PAUSE'):.1f} s" if settings.getfloat("KEXIE_BLOCK_PAUSE") > 0 else "",
+        )
+        if self._blocked_in_a_row >= settings.getint("KEXIE_BLOCK_GIVE_UP", 5):
+            raise CloseSpider(f"blocked: {self._blocked_in_a_row} {state} pages in a row")
+        tries = response.meta.get(self.RETRY_META, 0)
+        if tries < settings.getint("KEXIE_BLOCK_RETRIES", 2):
+            retry = self.article_request(url, **{self.RETRY_META: tries + 1})
+            yield retry.replace(dont_filter=True, priority=-10)
+
+    def slow_down(self, response: Response) -> float | None:
+        """Raise the delay of the download slot the blocked response came through; pause the engine."""
+        try:
+            engine = self.crawler.engine
+        except (AttributeError, RuntimeError):  # not crawling (a unit test calling the callback)
+            engine = None
+        if engine is None:
+            return None
+        settings = self.crawler.settings
+        key = response.request.meta.get("download_slot") if response.request is not None else None
+        slot = engine.downloader.slots.get(key) if key is not None else None
+        delay = None
+        if slot is not None:
+            delay = max(slot.delay * settings.getfloat("KEXIE_BLOCK_DELAY_FACTOR", 4.0), settings.getfloat("KEXIE_BLOCK_MIN_DELAY", 30.0))
+            slot.delay = delay = min(delay, settings.getfloat("KEXIE_BLOCK_MAX_DELAY", 600.0))
+        pause = settings.getfloat("KEXIE_BLOCK_PAUSE", 0.0)
+        if pause > 0 and not engine.paused:
+            from twisted.internet import reactor
+
+            engine.pause()
+            reactor.callLater(pause, _resume, engine)
+        return delay
 
     @staticmethod
     def with_query(url: str, **params: Any) -> str:
@@ -250,6 +332,15 @@ class BulletinSpider(scrapy.Spider):
         query = dict(parse_qsl(parts.query))
         query.update({k: str(v) for k, v in params.items()})
         return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def _resume(engine) -> None:
+    """Unpause, and wake the engine now rather than at its next 5-second heartbeat."""
+    engine.unpause()
+    slot = getattr(engine, "_slot", None)  # Scrapy internals: best effort only
+    nextcall = getattr(slot, "nextcall", None)
+    if nextcall is not None:
+        nextcall.schedule()
 
 
 def readable(response: Response) -> Response:
