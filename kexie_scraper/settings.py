@@ -20,6 +20,8 @@ TELNETCONSOLE_ENABLED = False
 
 ITEM_PIPELINES = {
     "kexie_scraper.pipelines.NormalizePipeline": 300,
+    # JSON Schema check (kexie_scraper/schema): an invalid item is logged, counted, dropped.
+    "kexie_scraper.pipelines.ValidatePipeline": 350,
     "kexie_scraper.pipelines.DedupePipeline": 400,
     "kexie_scraper.pipelines.StorePipeline": 500,
 }
