@@ -8,6 +8,8 @@ lock, SQLite's write lock), so N workers starting at once upgrade a database onc
   version 1  bulletins, articles (the schema of kexie_scraper 0.1; a database made by
              0.1 has no version table and is recognised as version 1)
   version 2  article_urls: every page URL where an article was seen, backfilled
+  version 3  crawl_runs: one row per source per crawl, the history the health check
+             compares a run with (kexie_scraper/health.py)
 """
 
 from __future__ import annotations
@@ -63,6 +65,23 @@ article_urls = Table(
     Index("article_urls_url", "url"),
 )
 
+# The health of each source's crawls (kexie_scraper/health.py): a small history, read back
+# as "the last N runs of this source" to see a drop in yield or field coverage.
+crawl_runs = Table(
+    "crawl_runs", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source", Text, nullable=False),
+    Column("started_at", Text), Column("finished_at", Text, nullable=False),
+    Column("status", Text, nullable=False),  # ok | alert | partial (a resumed run: not compared)
+    Column("pages", Integer), Column("bulletin_pages", Integer), Column("bulletins", Integer),
+    Column("articles", Integer), Column("new_articles", Integer), Column("duplicates", Integer),
+    Column("failures", Integer),
+    Column("coverage_title", Float(precision=53)), Column("coverage_attribution", Float(precision=53)),
+    Column("coverage_region_code", Float(precision=53)),
+    Column("details", Text),  # JSON: failures by reason, the alerts, the thresholds used
+    Index("crawl_runs_source", "source", "finished_at"),
+)
+
 schema_version = Table(
     "kexie_schema_version", metadata,
     Column("version", Integer, primary_key=True),
@@ -90,7 +109,11 @@ def _v2(conn: Connection) -> None:
         conn.execute(article_urls.insert(), list(seen.values()))
 
 
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1, 2: _v2}
+def _v3(conn: Connection) -> None:
+    crawl_runs.create(conn, checkfirst=True)
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1, 2: _v2, 3: _v3}
 LATEST = max(MIGRATIONS)
 
 
