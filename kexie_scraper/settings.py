@@ -39,7 +39,12 @@ CONCURRENT_ITEMS = 1
 DOWNLOADER_MIDDLEWARES = {
     # Inert unless KEXIE_REPLAY_URL is set: then every request goes to the local fixture server.
     "kexie_scraper.replay.ReplayMiddleware": 950,
+    # Inert unless KEXIE_ARCHIVE_DIR is set: every response as it came, into a WARC file there
+    # (outside the replay middleware, so replayed crawls archive the real URLs).
+    "kexie_scraper.archive.ArchiveMiddleware": 900,
 }
+# The raw archive for `kexie reparse` (--archive DIR): none by default.
+KEXIE_ARCHIVE_DIR = os.environ.get("KEXIE_ARCHIVE_DIR") or None
 
 # Where the pipelines store: sqlite:///PATH (default) or postgresql+psycopg://… — see
 # kexie_scraper/storage. KEXIE_STORE_URL is the 0.1 name, still accepted.
@@ -61,6 +66,11 @@ KEXIE_REDIS_HEARTBEAT_TTL = 15  # seconds without a heartbeat before a worker's 
 MAX_IDLE_TIME_BEFORE_CLOSE = 10  # scrapy-redis: a worker stops after the shared queue stayed empty this long
 # Set by `kexie demo` and the tests: http://127.0.0.1:PORT of the replay server.
 KEXIE_REPLAY_URL = None
+
+EXTENSIONS = {
+    # Inert unless the command shows progress (stderr a terminal, or --progress).
+    "kexie_scraper.extensions.ProgressExtension": 600,
+}
 
 LOG_FORMATTER = "kexie_scraper.logformatter.KexieLogFormatter"
 FEED_EXPORT_ENCODING = "utf-8"

@@ -178,6 +178,7 @@ class BulletinSpider(scrapy.Spider):
         response = readable(response)
         entries = list(self.list_entries(response))
         self.crawler.stats.inc_value("kexie/list_pages")
+        self.crawler.stats.inc_value("kexie/list_entries", len(entries))  # 0 over a whole run: the list markup moved
         if not entries:
             # An empty page ends the channel; on page 1 it more likely means the markup moved.
             log = self.logger.warning if page_no == 1 else self.logger.debug
@@ -219,6 +220,9 @@ class BulletinSpider(scrapy.Spider):
         """Errback of every request: log, and close the page (so a durable queue forgets it)."""
         request = failure.request
         self.crawler.stats.inc_value("kexie/failed_requests")
+        reason = (f"http_{failure.value.response.status}" if failure.check(HttpError)
+                  else type(failure.value).__name__)
+        self.crawler.stats.inc_value(f"kexie/failed_requests/{reason}")
         if failure.check(HttpError):
             self.logger.info("%s: HTTP %s, nothing stored", request.url, failure.value.response.status)
             url = failure.value.response.url

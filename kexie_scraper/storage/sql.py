@@ -29,7 +29,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError
 
 from . import schema
-from .base import (ARTICLE_COLUMNS, BULLETIN_COLUMNS, ArticleFilter, PageBatch, PageResult, ReparseResult,
+from .base import (ARTICLE_COLUMNS, ArticleFilter, PageBatch, PageResult, ReparseResult,
                    article_item, article_row, bulletin_row)
 
 logger = logging.getLogger(__name__)
@@ -264,10 +264,13 @@ class SQLStore:
     def reparse_page(self, url: str, bulletin: dict[str, Any], articles: list[dict[str, Any]]) -> ReparseResult:
         """Replace what one page holds by a new parse of it, in one transaction.
 
-        The bulletin's parsed fields are updated (``crawled_at``/``first_seen_at`` kept); an
-        article with the same id (same bulletin, same text) gets its parsed fields updated when
-        they changed; new articles are inserted (unless stored from another page: a duplicate,
-        sighted here); the page's stored articles the new parse no longer has are deleted."""
+        ``url`` is the page's canonical URL. The bulletin's
+        parsed fields are updated; an article with the same id (same bulletin, same text) gets
+        its parsed fields updated when they changed; new articles are inserted (or, stored from
+        another page already, counted as duplicates and sighted here); articles stored from this
+        page that the new parse no longer has are deleted. Provenance (``source``, the URLs,
+        ``crawled_at``, ``first_seen_at``) is kept: a repost's parse never takes over the
+        original's rows, nor deletes them."""
         for attempt in range(5):
             try:
                 with self.engine.begin() as conn:
@@ -279,16 +282,23 @@ class SQLStore:
                 time.sleep(0.05 * (attempt + 1))
         raise AssertionError("unreachable")
 
+    _PROVENANCE = ("id", "source", "url", "canonical_url", "bulletin_url", "crawled_at")
+
     def _reparse_page(self, conn: Connection, url: str, bulletin: dict[str, Any],
                       articles: list[dict[str, Any]]) -> ReparseResult:
+        from ..parsing.urls import canonical_url
+
         a, b, u = schema.articles, schema.bulletins, schema.article_urls
         result = ReparseResult()
         row = bulletin_row(bulletin)
-        fields = {k: v for k, v in row.items() if k not in ("id", "crawled_at")}
-        stmt = self._insert(b).values({**row, "first_seen_at": row.get("crawled_at")})
-        conn.execute(stmt.on_conflict_do_update(index_elements=[b.c.id], set_=fields))
+        fields = {k: v for k, v in row.items() if k not in self._PROVENANCE}
+        owner = conn.execute(select(b.c.canonical_url).where(b.c.id == row["id"])).first()
+        if owner is None:
+            conn.execute(self._insert(b).values({**row, "first_seen_at": row.get("crawled_at")}).on_conflict_do_nothing())
+        elif owner[0] == url:  # a repost of a stored bulletin leaves the original's row alone
+            conn.execute(update(b).where(b.c.id == row["id"]).values(fields))
         stored = {r["id"]: dict(r) for r in conn.execute(select(a).where(a.c.bulletin_id == row["id"])).mappings()}
-        compared = [k for k in ARTICLE_COLUMNS if k not in ("id", "crawled_at")]
+        compared = [k for k in ARTICLE_COLUMNS if k not in self._PROVENANCE]
         keep: set[str] = set()
         for article in sorted(articles, key=lambda x: x["content_hash"]):
             new = article_row(article)
@@ -307,7 +317,8 @@ class SQLStore:
                 (result.inserted if inserted else result.duplicates).append(new["id"])
             conn.execute(self._insert(u).values(content_hash=new["content_hash"], url=url, bulletin_id=row["id"],
                                                 first_seen_at=new.get("crawled_at")).on_conflict_do_nothing())
-        gone = sorted(set(stored) - keep)
+        gone = sorted(i for i, r in stored.items()
+                      if i not in keep and r["bulletin_url"] and canonical_url(r["bulletin_url"]) == url)
         if gone:
             hashes = [stored[i]["content_hash"] for i in gone]
             conn.execute(delete(u).where(u.c.url == url, u.c.content_hash.in_(hashes)))
