@@ -267,8 +267,8 @@ class SQLStore:
         ``url`` is the page's canonical URL. The bulletin's
         parsed fields are updated; an article with the same id (same bulletin, same text) gets
         its parsed fields updated when they changed; new articles are inserted (or, stored from
-        another page already, counted as duplicates and sighted here); articles stored from this
-        page that the new parse no longer has are deleted. Provenance (``source``, the URLs,
+        another page already, counted as duplicates and sighted here); an article the page no
+        longer yields loses its sighting here, and is deleted when no page sights it. Provenance (``source``, the URLs,
         ``crawled_at``, ``first_seen_at``) is kept: a repost's parse never takes over the
         original's rows, nor deletes them."""
         for attempt in range(5):
@@ -286,8 +286,6 @@ class SQLStore:
 
     def _reparse_page(self, conn: Connection, url: str, bulletin: dict[str, Any],
                       articles: list[dict[str, Any]]) -> ReparseResult:
-        from ..parsing.urls import canonical_url
-
         a, b, u = schema.articles, schema.bulletins, schema.article_urls
         result = ReparseResult()
         row = bulletin_row(bulletin)
@@ -299,10 +297,8 @@ class SQLStore:
             conn.execute(update(b).where(b.c.id == row["id"]).values(fields))
         stored = {r["id"]: dict(r) for r in conn.execute(select(a).where(a.c.bulletin_id == row["id"])).mappings()}
         compared = [k for k in ARTICLE_COLUMNS if k not in self._PROVENANCE]
-        keep: set[str] = set()
         for article in sorted(articles, key=lambda x: x["content_hash"]):
             new = article_row(article)
-            keep.add(new["id"])
             old = stored.get(new["id"])
             if old is not None:
                 changed = {k: new[k] for k in compared if old.get(k) != new[k]}
@@ -317,13 +313,18 @@ class SQLStore:
                 (result.inserted if inserted else result.duplicates).append(new["id"])
             conn.execute(self._insert(u).values(content_hash=new["content_hash"], url=url, bulletin_id=row["id"],
                                                 first_seen_at=new.get("crawled_at")).on_conflict_do_nothing())
-        gone = sorted(i for i, r in stored.items()
-                      if i not in keep and r["bulletin_url"] and canonical_url(r["bulletin_url"]) == url)
-        if gone:
-            hashes = [stored[i]["content_hash"] for i in gone]
+        # What this page no longer yields loses its sighting here; an article no page sights
+        # any more is deleted (a report still on the original or a repost stays).
+        dropped = set(conn.execute(select(u.c.content_hash).where(u.c.url == url)).scalars()) - \
+            {article_row(x)["content_hash"] for x in articles}
+        if dropped:
+            hashes = sorted(dropped)
             conn.execute(delete(u).where(u.c.url == url, u.c.content_hash.in_(hashes)))
-            conn.execute(delete(a).where(a.c.id.in_(gone)))
-            result.deleted.extend(gone)
+            still = set(conn.execute(select(u.c.content_hash).where(u.c.content_hash.in_(hashes))).scalars())
+            orphans = sorted(dropped - still)
+            if orphans:
+                result.deleted.extend(conn.execute(select(a.c.id).where(a.c.content_hash.in_(orphans))).scalars())
+                conn.execute(delete(a).where(a.c.content_hash.in_(orphans)))
         return result
 
     def schema_version(self) -> int:
