@@ -72,8 +72,10 @@ def plot(data: dict[str, Any], path: Path, top: int = 12) -> dict[str, Any]:
         plt.rcParams["font.family"] = font
     fig, ax = plt.subplots(figsize=(max(8, 0.45 * len(months) + 4), 5.5), dpi=100)
     x = range(len(months))
-    for province in shown:
-        ax.plot(x, [series[province].get(m, 0) for m in months], marker="o", linewidth=1.5, label=label_of[province])
+    colours = plt.get_cmap("tab20").colors
+    for i, province in enumerate(shown):
+        ax.plot(x, [series[province].get(m, 0) for m in months], marker="o", linewidth=1.5, label=label_of[province],
+                color=colours[(2 * i) % 20 if i < 10 else (2 * i + 1) % 20])
     if rest:
         ax.plot(x, [sum(series[p].get(m, 0) for p in rest) for m in months], marker=".", linestyle="--",
                 color="grey", label=f"other ({len(rest)})")

@@ -233,7 +233,12 @@ class SQLStore:
         """Articles in the shape of ``articles.jsonl``, by publication time, filtered."""
         a = schema.articles
         query = self._article_where(select(a), where).order_by(a.c.published_at, a.c.bulletin_id, a.c.position)
-        with self._read() as conn:
+        # One read transaction (a consistent snapshot; PostgreSQL's server-side cursor needs one),
+        # rows fetched 500 at a time so a large export stays small in memory.
+        conn = self.engine.connect()
+        if self.dialect != "postgresql":
+            conn = conn.execution_options(kexie_read=True)
+        with conn, conn.begin():
             for row in conn.execution_options(yield_per=500).execute(query).mappings():
                 yield article_item(dict(row))
 
