@@ -94,10 +94,12 @@ def plot(data: dict[str, Any], path: Path, top: int = 12) -> dict[str, Any]:
 
 
 def report(data: dict[str, Any], limit: int = 20) -> str:
+    from .ui import ljust
+
     lines = [f"articles: {data['articles']}", "", "by province:"]
-    lines += [f"  {p:<12} {n:>6}" for p, n in data["by_province"][:limit]]
+    lines += [f"  {ljust(p, 14)} {n:>6}" for p, n in data["by_province"][:limit]]
     lines += ["", "by city:"]
-    lines += [f"  {p} {c:<12} {n:>6}" for p, c, n in data["by_city"][:limit]]
+    lines += [f"  {ljust(p, 14)} {ljust(c, 16)} {n:>6}" for p, c, n in data["by_city"][:limit]]
     if len(data["by_city"]) > limit:
         lines.append(f"  … {len(data['by_city']) - limit} more")
     lines += ["", "by month:"]

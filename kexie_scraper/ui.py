@@ -96,6 +96,21 @@ class Progress:
             self.update(name, advance=1)
 
 
+def width(text: str) -> int:
+    """Terminal columns of ``text``: CJK characters take two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def ljust(text: str, columns: int) -> str:
+    return text + " " * max(0, columns - width(text))
+
+
+def rjust(text: str, columns: int) -> str:
+    return " " * max(0, columns - width(text)) + text
+
+
 def current() -> Progress | None:
     return _CURRENT
 
@@ -116,7 +131,10 @@ def table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], not
         for note in notes:
             console.print(note, style="bold red" if "ALERT" in note else None, markup=False, highlight=False)
         return
-    widths = [max(len(str(c)) for c in [name, *[r[i] for r in cells]]) for i, name in enumerate(columns)]
-    out = [title, "  ".join(n.ljust(w) if i == 0 else n.rjust(w) for i, (n, w) in enumerate(zip(columns, widths)))]
-    out += ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))) for row in cells]
+    widths = [max(width(str(c)) for c in [name, *[r[i] for r in cells]]) for i, name in enumerate(columns)]
+
+    def line(values):
+        return "  ".join(ljust(v, w) if i == 0 else rjust(v, w) for i, (v, w) in enumerate(zip(values, widths)))
+
+    out = [title, line(columns)] + [line(row) for row in cells]
     print("\n".join(out + list(notes)), file=sys.stderr)
