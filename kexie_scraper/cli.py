@@ -9,6 +9,14 @@
   kexie new-source NAME URL --base {jcms,jpaas,trs,path,static}
   kexie capture URL [--name SOURCE/STEM] [--expected] [--force]
   kexie bench [--pages N] [--scale N1,N2,...] [--json FILE] [--plot FILE.png]
+  kexie export [--format jsonl|csv|parquet] [--since D] [--until D] [--province P] [--source S] [--out FILE]
+  kexie reparse [--archive DIR] [--source S] [--since D]
+  kexie stats [--plot FILE.png]
+  kexie browse [--port N]
+
+crawl and demo also take --archive DIR (raw WARC archive), --progress, and the health
+thresholds; stats, export, reparse and browse read --database-url (default: env
+KEXIE_DATABASE_URL, else sqlite:///output/kexie.sqlite).
 """
 
 from __future__ import annotations
@@ -75,10 +83,12 @@ def _demo(args: argparse.Namespace) -> int:
                                 MAX_IDLE_TIME_BEFORE_CLOSE=2)
             if args.jobdir:
                 settings["JOBDIR"] = args.jobdir
+            if args.archive:
+                settings["KEXIE_ARCHIVE_DIR"] = args.archive
             # Every source's fixture site, one spider after another; wechat last, on the
             # originals the others stored (plus fixtures/wechat/urls.txt).
             jobs = [(name, {"refetch": refetch, **demo_spider_args(name)}) for name in spider_names()]
-            stats = run_spiders(jobs, settings)
+            stats = _run(args, jobs, settings)
             by_source = {name: summary(st) for name, st in stats.items()}
             report = add_summaries(list(by_source.values()))
             if redis_url:
@@ -103,9 +113,56 @@ def _demo(args: argparse.Namespace) -> int:
     store = open_store(database_url)
     report["stored_total"] = store.counts()
     store.close()
+    health, code = ({}, 0) if args.workers > 1 else _health(args, stats, database_url)
+    if health:
+        extra["health"] = health
     print(json.dumps({"out": str(out), "replay": server.url, **report, **extra, "sources": by_source},
                      ensure_ascii=False))
-    return 0 if report["errors"] == 0 else 1
+    return code if report["errors"] == 0 else 1
+
+
+def _run(args: argparse.Namespace, jobs, settings) -> dict:
+    """Run the spiders, with the live progress display when wanted."""
+    from . import ui
+    from .crawl import run_spiders
+
+    with ui.Progress(ui.wanted(args.progress)):
+        return run_spiders(jobs, settings)
+
+
+def _health(args: argparse.Namespace, stats: dict, database_url: str) -> tuple[dict, int]:
+    """Judge and record each source's run (kexie_scraper/health.py); print the summary table
+    and the alerts on stderr. Returns (verdicts for the JSON line, exit code)."""
+    from . import health, ui
+    from .storage import open_store
+
+    limits = health.Thresholds(runs=args.health_runs, coverage_drop=args.coverage_drop,
+                               min_articles=args.min_articles)
+    store = open_store(database_url)
+    try:
+        verdicts = health.assess(store, stats, limits)
+    finally:
+        store.close()
+
+    def pct(v):
+        return "-" if v is None else f"{v:.0%}"
+
+    rows = []
+    for source, verdict in verdicts.items():
+        run, cov = verdict.run, health.coverage_of(verdict.run)
+        rows.append([source, run["pages"], run["bulletins"], run["articles"], run["new_articles"], run["duplicates"],
+                     run["failures"], *(pct(v) for v in cov.values()), verdict.status.upper()])
+    notes = [line for line in health.report_lines(verdicts) if line.lstrip().startswith("ALERT")]
+    for source, verdict in verdicts.items():
+        failures = json.loads(verdict.run["details"])["failures"]
+        if failures:
+            notes.append(f"  failures {source}: " + ", ".join(f"{k} {v}" for k, v in sorted(failures.items())))
+    ui.table("crawl health (coverage: share of articles with a title / attribution / region code)",
+             ["source", "pages", "bulletins", "articles", "new", "dupes", "failures", "title", "attrib.", "region",
+              "health"], rows, notes)
+    bad = health.unhealthy(verdicts)
+    code = health.EXIT_UNHEALTHY if bad and not args.ignore_health else 0
+    return {source: verdict.to_dict() for source, verdict in verdicts.items()}, code
 
 
 LOCAL_REPLAY = "local"  # `--replay` given without a URL
@@ -150,7 +207,8 @@ def _run_crawl(args: argparse.Namespace, settings: dict) -> int:
             # the workers share it instead of the first one taking every request at once.
             settings.update(MAX_IDLE_TIME_BEFORE_CLOSE=2, KEXIE_REDIS_HEARTBEAT_TTL=5,
                             CONCURRENT_REQUESTS=2, CONCURRENT_REQUESTS_PER_DOMAIN=2)
-    for name, value in (("KEXIE_RUN_ID", args.run_id), ("KEXIE_WORKER_ID", args.worker_id), ("JOBDIR", args.jobdir)):
+    for name, value in (("KEXIE_RUN_ID", args.run_id), ("KEXIE_WORKER_ID", args.worker_id), ("JOBDIR", args.jobdir),
+                        ("KEXIE_ARCHIVE_DIR", args.archive)):
         if value:
             settings[name] = value
     try:
@@ -163,13 +221,17 @@ def _run_crawl(args: argparse.Namespace, settings: dict) -> int:
     if args.refetch:
         spider_args["refetch"] = True
     spider_args.update(extra_args)
-    stats = run_spiders([(name, spider_args) for name in spiders], settings)
+    stats = _run(args, [(name, spider_args) for name in spiders], settings)
     results = {name: {**summary(st), "finish_reason": st.get("finish_reason")} for name, st in stats.items()}
+    # A worker of a distributed run sees only its share of each source: no verdict per worker.
+    verdicts, code = ({}, 0) if redis_url else _health(args, stats, settings["KEXIE_DATABASE_URL"])
     if args.all:
-        print(json.dumps({"spiders": results, **add_summaries(list(results.values()))}, ensure_ascii=False))
+        print(json.dumps({"spiders": results, **add_summaries(list(results.values())), "health": verdicts},
+                         ensure_ascii=False))
     else:
-        print(json.dumps(results[args.spider], ensure_ascii=False))
-    return 0
+        line = {**results[args.spider], **({"health": verdicts[args.spider]} if verdicts else {})}
+        print(json.dumps(line, ensure_ascii=False))
+    return code
 
 
 def _pairs(items: list[str] | None, flag: str) -> dict[str, str]:
@@ -265,6 +327,78 @@ def _bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _database(args: argparse.Namespace) -> str:
+    return _env(args.database_url, "KEXIE_DATABASE_URL") or "sqlite:///output/kexie.sqlite"
+
+
+def _where(args: argparse.Namespace):
+    from .storage import ArticleFilter
+    from datetime import date
+
+    for name in ("since", "until"):
+        value = getattr(args, name, None)
+        if value:
+            date.fromisoformat(value)  # a ValueError names the bad date
+    return ArticleFilter(since=args.since, until=args.until, provinces=tuple(args.province or ()),
+                         sources=tuple(args.source or ()))
+
+
+def _export(args: argparse.Namespace) -> int:
+    from . import ui
+    from .export import export
+
+    out = Path(args.out) if args.out and args.out != "-" else None
+    with ui.Progress(ui.wanted(args.progress) and out is not None) as progress:
+        n = export(_database(args), args.format, out, _where(args), progress=progress)
+    if out is not None:
+        print(json.dumps({"exported": n, "format": args.format, "out": str(out)}, ensure_ascii=False))
+    else:
+        print(f"kexie: exported {n} articles", file=sys.stderr)
+    return 0
+
+
+def _reparse(args: argparse.Namespace) -> int:
+    from . import ui
+    from .reparse import reparse
+
+    archive = _env(args.archive, "KEXIE_ARCHIVE_DIR")
+    if not archive or not Path(archive).is_dir():
+        return _fail(f"no archive directory {archive!r}: give --archive DIR (or KEXIE_ARCHIVE_DIR)")
+    if args.since:
+        from datetime import date
+
+        date.fromisoformat(args.since)
+    with ui.Progress(ui.wanted(args.progress)) as progress:
+        counts = reparse(_database(args), Path(archive), source=args.source, since=args.since, progress=progress)
+    ui.table("reparse", list(counts), [list(counts.values())])
+    print(json.dumps({"archive": archive, **counts}, ensure_ascii=False))
+    return 0
+
+
+def _stats(args: argparse.Namespace) -> int:
+    from .stats import collect, plot, report
+
+    data = collect(_database(args), _where(args))
+    drawn = plot(data, Path(args.plot)) if args.plot else None
+    if args.format == "json":
+        print(json.dumps({**data, **({"plot": drawn} if drawn else {})}, ensure_ascii=False))
+    else:
+        print(report(data, limit=args.limit))
+        if drawn:
+            print(f"\nplot: {drawn['plot']} ({drawn['provinces']} provinces, {drawn['months']} months)")
+    return 0
+
+
+def _browse(args: argparse.Namespace) -> int:
+    from .browse import command
+
+    cmd = command(_database(args), host=args.host, port=args.port, open_browser=args.open)
+    print(f"kexie: Datasette on http://{args.host}:{args.port}/ (Ctrl-C stops it)", file=sys.stderr)
+    sys.stderr.flush()
+    os.execv(cmd[0], cmd)  # datasette takes this process over: signals reach it directly
+    return 0  # pragma: no cover
+
+
 def _fail(message: str) -> int:
     print(f"kexie: error: {message}", file=sys.stderr)
     return 1
@@ -287,6 +421,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--incremental", action="store_true",
                       help="skip stored pages like `kexie crawl` (the demo re-reads every page by default)")
     demo.add_argument("--delay", type=float, default=0.0, help="seconds the replay server waits before each response")
+    _run_options(demo)
     demo.set_defaults(func=_demo)
     ev = sub.add_parser("evaluate", help="score splitting on the labelled evaluation set")
     ev.add_argument("--root", help="fixtures folder (default: the repo's fixtures/)")
@@ -317,6 +452,7 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--httpcache", action="store_true",
                        help="development: cache every fetched page under .scrapy/httpcache and replay it next time")
     crawl.add_argument("--contact", metavar="URL", help="contact URL for the User-Agent (default: KEXIE_CONTACT_URL)")
+    _run_options(crawl)
     crawl.set_defaults(func=_crawl)
     new = sub.add_parser("new-source", help="scaffold a spider, its placeholder fixtures and its test")
     new.add_argument("name", help="spider name = file name, lower_snake_case (e.g. bast)")
@@ -351,7 +487,67 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--repeat", type=int, default=3, help="timed parses per page (the median counts)")
     bench.add_argument("--parse-pages", type=int, default=300, help="pages timed for parse latency")
     bench.set_defaults(func=_bench)
+    exp = sub.add_parser("export", help="write the stored articles as JSON Lines, CSV (Excel) or Parquet")
+    exp.add_argument("--format", choices=("jsonl", "csv", "parquet"), default="jsonl")
+    exp.add_argument("--out", help="file to write (default: stdout; Parquet needs a file)")
+    _filter_options(exp)
+    _read_options(exp)
+    exp.set_defaults(func=_export)
+    rep = sub.add_parser("reparse", help="parse the raw archive again, without network, and update stored articles")
+    rep.add_argument("--archive", help="the WARC directory a crawl wrote with --archive (env KEXIE_ARCHIVE_DIR)")
+    rep.add_argument("--source", help="only this spider's pages")
+    rep.add_argument("--since", help="only pages fetched on or after YYYY-MM-DD")
+    _read_options(rep)
+    rep.set_defaults(func=_reparse)
+    st = sub.add_parser("stats", help="articles by province, city and month; --plot draws them per province per month")
+    st.add_argument("--plot", metavar="FILE.png", help="draw articles per province per month (matplotlib)")
+    st.add_argument("--format", choices=("text", "json"), default="text")
+    st.add_argument("--limit", type=int, default=20, help="rows per table in the text report")
+    _filter_options(st)
+    _read_options(st, progress=False)
+    st.set_defaults(func=_stats)
+    br = sub.add_parser("browse", help="open the SQLite database in Datasette, faceted by province, source, org")
+    br.add_argument("--host", default="127.0.0.1")
+    br.add_argument("--port", type=int, default=8001)
+    br.add_argument("--open", action="store_true", help="open it in the web browser")
+    _read_options(br, progress=False)
+    br.set_defaults(func=_browse)
     return parser
+
+
+def _progress_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--progress", action="store_true", default=None,
+                        help="show live progress on stderr (default: when stderr is a terminal)")
+    parser.add_argument("--no-progress", dest="progress", action="store_false")
+
+
+def _run_options(parser: argparse.ArgumentParser) -> None:
+    """Options of the commands that crawl: archive, progress, health thresholds."""
+    parser.add_argument("--archive", metavar="DIR", help="keep every fetched response as WARC in DIR, for "
+                        "`kexie reparse` (env KEXIE_ARCHIVE_DIR)")
+    _progress_option(parser)
+    parser.add_argument("--health-runs", type=int, default=10, metavar="N",
+                        help="compare each source with the median of its last N runs (default 10)")
+    parser.add_argument("--coverage-drop", type=float, default=0.2, metavar="SHARE",
+                        help="alert when a field's coverage falls this far below that median (default 0.2)")
+    parser.add_argument("--min-articles", type=int, default=5,
+                        help="judge coverage only on runs with at least this many articles (default 5)")
+    parser.add_argument("--ignore-health", action="store_true",
+                        help="report health alerts but exit 0 (default: exit 4 on an alert)")
+
+
+def _filter_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--since", help="published on or after YYYY-MM-DD")
+    parser.add_argument("--until", help="published on or before YYYY-MM-DD")
+    parser.add_argument("--province", action="append", help="full name or its start (四川); repeatable")
+    parser.add_argument("--source", action="append", help="spider name; repeatable")
+
+
+def _read_options(parser: argparse.ArgumentParser, progress: bool = True) -> None:
+    parser.add_argument("--database-url", help="sqlite:///PATH or postgresql+psycopg://…; default: env "
+                        "KEXIE_DATABASE_URL, else sqlite:///output/kexie.sqlite")
+    if progress:
+        _progress_option(parser)
 
 
 def _storage_options(parser: argparse.ArgumentParser) -> None:

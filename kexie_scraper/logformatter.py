@@ -15,7 +15,8 @@ class KexieLogFormatter(logformatter.LogFormatter):
         if isinstance(item, (PageDone, PageState)):  # the end-of-page marker; a recorded page state
             return None
         reason = str(exception)
-        expected = reason.startswith(("duplicate article", "known bulletin"))
+        # Duplicates are expected; invalid items were logged with every violation by ValidatePipeline.
+        expected = reason.startswith(("duplicate article", "known bulletin", "invalid "))
         return {
             "level": logging.DEBUG if expected else logging.WARNING,
             "msg": "Dropped: %(reason)s",

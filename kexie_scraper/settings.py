@@ -54,6 +54,8 @@ HTTPCACHE_IGNORE_HTTP_CODES = [429, 500, 502, 503, 504]
 
 ITEM_PIPELINES = {
     "kexie_scraper.pipelines.NormalizePipeline": 300,
+    # JSON Schema check (kexie_scraper/schema): an invalid item is logged, counted, dropped.
+    "kexie_scraper.pipelines.ValidatePipeline": 350,
     "kexie_scraper.pipelines.DedupePipeline": 400,
     "kexie_scraper.pipelines.StorePipeline": 500,
 }
@@ -73,7 +75,12 @@ DOWNLOADER_MIDDLEWARES = {
     "kexie_scraper.politeness.KexieUserAgentMiddleware": 500,
     # Inert unless KEXIE_REPLAY_URL is set: then every request goes to the local fixture server.
     "kexie_scraper.replay.ReplayMiddleware": 950,
+    # Inert unless KEXIE_ARCHIVE_DIR is set: every response as it came, into a WARC file there
+    # (outside the replay middleware, so replayed crawls archive the real URLs).
+    "kexie_scraper.archive.ArchiveMiddleware": 900,
 }
+# The raw archive for `kexie reparse` (--archive DIR): none by default.
+KEXIE_ARCHIVE_DIR = os.environ.get("KEXIE_ARCHIVE_DIR") or None
 
 # Where the pipelines store: sqlite:///PATH (default) or postgresql+psycopg://… — see
 # kexie_scraper/storage. KEXIE_STORE_URL is the 0.1 name, still accepted.
@@ -97,6 +104,11 @@ MAX_IDLE_TIME_BEFORE_CLOSE = 10  # scrapy-redis: a worker stops after the shared
 KEXIE_REPLAY_URL = None
 # Near-duplicate threshold (estimated Jaccard of 3-character shingles): see kexie_scraper/neardup.py.
 KEXIE_NEARDUP_THRESHOLD = 0.5
+
+EXTENSIONS = {
+    # Inert unless the command shows progress (stderr a terminal, or --progress).
+    "kexie_scraper.extensions.ProgressExtension": 600,
+}
 
 LOG_FORMATTER = "kexie_scraper.logformatter.KexieLogFormatter"
 FEED_EXPORT_ENCODING = "utf-8"

@@ -343,7 +343,7 @@ def test_upgrade_to_v3_backfills_sources_and_signatures(db_url):
     engine.dispose()
     store = open_store(db_url)
     try:
-        assert store.upgraded_from == 1 and store.schema_version() == schema.LATEST == 3
+        assert store.upgraded_from == 1 and store.schema_version() == schema.LATEST == 4
         assert [(r["url"], r["match"]) for r in store.article_sources("a2")] == [(wechat_page, "stored")]
         # A WeChat page is known by the long link it names.
         assert [r["canonical_url"] for r in store.bulletin_sources("b2")] == [WECHAT]
@@ -370,7 +370,7 @@ def test_a_v2_database_is_upgraded_to_v3(db_url):
     engine.dispose()
     store = open_store(db_url)
     try:
-        assert store.upgraded_from == 2 and store.schema_version() == 3
+        assert store.upgraded_from == 2 and store.schema_version() == schema.LATEST == 4
         rows = store.article_sources("a1")
         assert [(r["url"], r["match"], r["first_seen_at"], r["last_seen_at"]) for r in rows] == [
             (PAGE, "stored", "t0", "t0"), (REPOST, "content_hash", "t1", "t1")]

@@ -1,4 +1,4 @@
-"""Item pipelines, in order: normalize (300) → dedupe (400) → store (500).
+"""Item pipelines, in order: normalize (300) → validate (350) → dedupe (400) → store (500).
 
 Pipelines own all state; the parser never touches storage.
 """
@@ -6,5 +6,6 @@ Pipelines own all state; the parser never touches storage.
 from .dedupe import DedupePipeline
 from .normalize import NormalizePipeline
 from .store import StorePipeline
+from .validate import ValidatePipeline
 
-__all__ = ["NormalizePipeline", "DedupePipeline", "StorePipeline"]
+__all__ = ["NormalizePipeline", "ValidatePipeline", "DedupePipeline", "StorePipeline"]

@@ -181,6 +181,7 @@ class BulletinSpider(scrapy.Spider):
         response = readable(response)
         entries = list(self.list_entries(response))
         self.crawler.stats.inc_value("kexie/list_pages")
+        self.crawler.stats.inc_value("kexie/list_entries", len(entries))  # 0 over a whole run: the list markup moved
         if not entries:
             # An empty page ends the channel; on page 1 it more likely means the markup moved.
             log = self.logger.warning if page_no == 1 else self.logger.debug
@@ -224,6 +225,9 @@ class BulletinSpider(scrapy.Spider):
         request = failure.request
         self.crawler.stats.inc_value("kexie/failed_requests")
         response = getattr(failure.value, "response", None)
+        reason = (f"http_{failure.value.response.status}" if failure.check(HttpError)
+                  else type(failure.value).__name__)
+        self.crawler.stats.inc_value(f"kexie/failed_requests/{reason}")
         if failure.check(HttpError):
             self.logger.info("%s: HTTP %s, nothing stored", request.url, failure.value.response.status)
             url = failure.value.response.url

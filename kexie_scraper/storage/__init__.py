@@ -8,7 +8,7 @@ A PostgreSQL schema other than ``public`` is chosen the libpq way, in the URL:
 
 from __future__ import annotations
 
-from .base import PageBatch, PageResult, Store
+from .base import ArticleFilter, PageBatch, PageResult, ReparseResult, Store
 from .sql import SQLStore
 from .sqlite import SQLiteStore
 
@@ -37,5 +37,5 @@ def database_url(settings) -> str:
     return new or old or DEFAULT_DATABASE_URL
 
 
-__all__ = ["Store", "PageBatch", "PageResult", "SQLStore", "SQLiteStore", "open_store", "database_url",
+__all__ = ["ArticleFilter", "ReparseResult", "Store", "PageBatch", "PageResult", "SQLStore", "SQLiteStore", "open_store", "database_url",
            "normalize_url", "DEFAULT_DATABASE_URL"]

@@ -69,6 +69,34 @@ class Seen(NamedTuple):
 
 
 @dataclass
+class ArticleFilter:
+    """Which articles an export or a statistic covers. Dates are ``YYYY-MM-DD`` and bound
+    ``published_at`` (``until`` inclusive); a province matches its full name or a prefix of it
+    (``四川`` finds ``四川省``); sources are spider names."""
+
+    since: str | None = None
+    until: str | None = None
+    provinces: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+
+    def until_exclusive(self) -> str:
+        from datetime import date, timedelta
+
+        return (date.fromisoformat(self.until) + timedelta(days=1)).isoformat()
+
+
+@dataclass
+class ReparseResult:
+    """What a new parse of one page changed (ids)."""
+
+    inserted: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)  # stored from another page already
+
+
+@dataclass
 class PageBatch:
     """What one fetched page contributes, written in one transaction."""
 
@@ -128,6 +156,13 @@ class Store(Protocol):
     def counts(self) -> dict[str, int]: ...
     def iter_articles(self) -> Iterator[dict[str, Any]]: ...
     def iter_bulletins(self) -> Iterator[dict[str, Any]]: ...
+    def count_articles(self, where: "ArticleFilter | None" = None) -> int: ...
+    def query_articles(self, where: "ArticleFilter | None" = None) -> Iterator[dict[str, Any]]: ...
+    def article_counts(self, by: tuple[str, ...], where: "ArticleFilter | None" = None) -> list[tuple]: ...
+    # Crawl history and re-parsing.
+    def record_crawl_run(self, run: dict[str, Any]) -> None: ...
+    def recent_crawl_runs(self, source: str, limit: int = 10) -> list[dict[str, Any]]: ...
+    def reparse_page(self, url: str, bulletin: dict[str, Any], articles: list[dict[str, Any]]) -> ReparseResult: ...
     def schema_version(self) -> int: ...
     def commit(self) -> None: ...
     def close(self) -> None: ...

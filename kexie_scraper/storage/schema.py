@@ -14,6 +14,8 @@ lock, SQLite's write lock), so N workers starting at once upgrade a database onc
              page_states (pages that gave no article, and whether to try them again),
              article_signatures and article_signature_bands (MinHash signatures and
              their LSH band keys, for near-duplicate lookups in the store); backfilled
+  version 4  crawl_runs: one row per source per crawl, the history the health check
+             compares a run with (kexie_scraper/health.py)
 """
 
 from __future__ import annotations
@@ -116,6 +118,23 @@ article_signature_bands = Table(
     Column("article_id", Text, primary_key=True),
 )
 
+# The health of each source's crawls (kexie_scraper/health.py): a small history, read back
+# as "the last N runs of this source" to see a drop in yield or field coverage.
+crawl_runs = Table(
+    "crawl_runs", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source", Text, nullable=False),
+    Column("started_at", Text), Column("finished_at", Text, nullable=False),
+    Column("status", Text, nullable=False),  # ok | alert | partial (a resumed run: not compared)
+    Column("pages", Integer), Column("bulletin_pages", Integer), Column("bulletins", Integer),
+    Column("articles", Integer), Column("new_articles", Integer), Column("duplicates", Integer),
+    Column("failures", Integer),
+    Column("coverage_title", Float(precision=53)), Column("coverage_attribution", Float(precision=53)),
+    Column("coverage_region_code", Float(precision=53)),
+    Column("details", Text),  # JSON: failures by reason, the alerts, the thresholds used
+    Index("crawl_runs_source", "source", "finished_at"),
+)
+
 schema_version = Table(
     "kexie_schema_version", metadata,
     Column("version", Integer, primary_key=True),
@@ -196,7 +215,11 @@ def _v3(conn: Connection) -> None:
         conn.execute(article_signature_bands.insert(), bands)
 
 
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1, 2: _v2, 3: _v3}
+def _v4(conn: Connection) -> None:
+    crawl_runs.create(conn, checkfirst=True)
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1, 2: _v2, 3: _v3, 4: _v4}
 LATEST = max(MIGRATIONS)
 
 

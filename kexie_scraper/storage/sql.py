@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from sqlalchemy import create_engine, delete, event, exists, func, literal_column, select, update
+from sqlalchemy import create_engine, delete, event, exists, func, literal_column, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine, make_url
@@ -36,7 +36,8 @@ from sqlalchemy.exc import DBAPIError
 from . import schema
 from ..parsing import dates
 from ..parsing.urls import bulletin_page_key
-from .base import Candidate, PageBatch, PageResult, Seen, article_item, article_row, bulletin_row, page_state_row
+from .base import (ARTICLE_COLUMNS, ArticleFilter, Candidate, PageBatch, PageResult, ReparseResult, Seen,
+                   article_item, article_row, bulletin_row, page_state_row)
 
 logger = logging.getLogger(__name__)
 
@@ -334,6 +335,128 @@ class SQLStore:
         with self._read() as conn:
             for row in conn.execute(select(b).order_by(b.c.first_seen_at, b.c.id)).mappings():
                 yield {k: v for k, v in row.items() if k != "first_seen_at"}
+
+    # --- export and statistics (read-only) ---------------------------------------------------
+    def _article_where(self, query, where: ArticleFilter | None):
+        a = schema.articles
+        if where is None:
+            return query
+        if where.since:
+            query = query.where(a.c.published_at >= where.since)
+        if where.until:
+            query = query.where(a.c.published_at < where.until_exclusive())
+        if where.provinces:
+            query = query.where(or_(*(a.c.province.startswith(p, autoescape=True) for p in where.provinces)))
+        if where.sources:
+            query = query.where(a.c.source.in_(where.sources))
+        return query
+
+    def count_articles(self, where: ArticleFilter | None = None) -> int:
+        query = self._article_where(select(func.count()).select_from(schema.articles), where)
+        return self._query(lambda conn: conn.execute(query).scalar_one())
+
+    def query_articles(self, where: ArticleFilter | None = None) -> Iterator[dict[str, Any]]:
+        """Articles in the shape of ``articles.jsonl``, by publication time, filtered."""
+        a = schema.articles
+        query = self._article_where(select(a), where).order_by(a.c.published_at, a.c.bulletin_id, a.c.position)
+        # One read transaction (a consistent snapshot; PostgreSQL's server-side cursor needs one),
+        # rows fetched 500 at a time so a large export stays small in memory.
+        conn = self.engine.connect()
+        if self.dialect != "postgresql":
+            conn = conn.execution_options(kexie_read=True)
+        with conn, conn.begin():
+            for row in conn.execution_options(yield_per=500).execute(query).mappings():
+                yield article_item(dict(row))
+
+    def article_counts(self, by: tuple[str, ...], where: ArticleFilter | None = None) -> list[tuple]:
+        """``(key…, count)`` rows of the articles grouped by ``by``: column names, or ``month``
+        (``YYYY-MM`` of ``published_at``); most articles first."""
+        a = schema.articles
+        keys = [func.substr(a.c.published_at, 1, 7).label("month") if name == "month" else a.c[name] for name in by]
+        count = func.count().label("n")
+        query = self._article_where(select(*keys, count), where).group_by(*keys).order_by(count.desc(), *keys)
+        return self._query(lambda conn: [tuple(r) for r in conn.execute(query)])
+
+    # --- crawl history (kexie_scraper/health.py) ------------------------------------------------
+    def record_crawl_run(self, run: dict[str, Any]) -> None:
+        c = schema.crawl_runs
+        row = {col.name: run.get(col.name) for col in c.columns if col.name != "id"}
+        with self.engine.begin() as conn:
+            conn.execute(c.insert().values(row))
+
+    def recent_crawl_runs(self, source: str, limit: int = 10, status: tuple[str, ...] = ("ok", "alert")) -> list[dict[str, Any]]:
+        """The source's last ``limit`` runs, newest first (resumed, partial runs left out)."""
+        c = schema.crawl_runs
+        query = (select(c).where(c.c.source == source, c.c.status.in_(status))
+                 .order_by(c.c.finished_at.desc(), c.c.id.desc()).limit(limit))
+        return self._query(lambda conn: [dict(r) for r in conn.execute(query).mappings()])
+
+    # --- re-parsing (kexie reparse) ---------------------------------------------------------------
+    def reparse_page(self, url: str, bulletin: dict[str, Any], articles: list[dict[str, Any]]) -> ReparseResult:
+        """Replace what one page holds by a new parse of it, in one transaction.
+
+        ``url`` is the page's canonical URL. The bulletin's
+        parsed fields are updated; an article with the same id (same bulletin, same text) gets
+        its parsed fields updated when they changed; new articles are inserted (or, stored from
+        another page already, counted as duplicates and sighted here); an article the page no
+        longer yields loses its sighting here, and is deleted when no page sights it. Provenance (``source``, the URLs,
+        ``crawled_at``, ``first_seen_at``) is kept: a repost's parse never takes over the
+        original's rows, nor deletes them."""
+        for attempt in range(5):
+            try:
+                with self.engine.begin() as conn:
+                    return self._reparse_page(conn, url, bulletin, articles)
+            except DBAPIError as exc:
+                code = getattr(exc.orig, "sqlstate", None)
+                if (code not in _RETRYABLE_PG and not exc.connection_invalidated) or attempt == 4:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    _PROVENANCE = ("id", "source", "url", "canonical_url", "bulletin_url", "crawled_at")
+
+    def _reparse_page(self, conn: Connection, url: str, bulletin: dict[str, Any],
+                      articles: list[dict[str, Any]]) -> ReparseResult:
+        a, b, u = schema.articles, schema.bulletins, schema.article_urls
+        result = ReparseResult()
+        row = bulletin_row(bulletin)
+        fields = {k: v for k, v in row.items() if k not in self._PROVENANCE}
+        owner = conn.execute(select(b.c.canonical_url).where(b.c.id == row["id"])).first()
+        if owner is None:
+            conn.execute(self._insert(b).values({**row, "first_seen_at": row.get("crawled_at")}).on_conflict_do_nothing())
+        elif owner[0] == url:  # a repost of a stored bulletin leaves the original's row alone
+            conn.execute(update(b).where(b.c.id == row["id"]).values(fields))
+        stored = {r["id"]: dict(r) for r in conn.execute(select(a).where(a.c.bulletin_id == row["id"])).mappings()}
+        compared = [k for k in ARTICLE_COLUMNS if k not in self._PROVENANCE]
+        for article in sorted(articles, key=lambda x: x["content_hash"]):
+            new = article_row(article)
+            old = stored.get(new["id"])
+            if old is not None:
+                changed = {k: new[k] for k in compared if old.get(k) != new[k]}
+                if changed:
+                    conn.execute(update(a).where(a.c.id == new["id"]).values(changed))
+                    result.updated.append(new["id"])
+                else:
+                    result.unchanged.append(new["id"])
+            else:
+                stmt = self._insert(a).values({**new, "first_seen_at": new.get("crawled_at")})
+                inserted = conn.execute(stmt.on_conflict_do_nothing().returning(a.c.id)).first()
+                (result.inserted if inserted else result.duplicates).append(new["id"])
+            conn.execute(self._insert(u).values(content_hash=new["content_hash"], url=url, bulletin_id=row["id"],
+                                                first_seen_at=new.get("crawled_at")).on_conflict_do_nothing())
+        # What this page no longer yields loses its sighting here; an article no page sights
+        # any more is deleted (a report still on the original or a repost stays).
+        dropped = set(conn.execute(select(u.c.content_hash).where(u.c.url == url)).scalars()) - \
+            {article_row(x)["content_hash"] for x in articles}
+        if dropped:
+            hashes = sorted(dropped)
+            conn.execute(delete(u).where(u.c.url == url, u.c.content_hash.in_(hashes)))
+            still = set(conn.execute(select(u.c.content_hash).where(u.c.content_hash.in_(hashes))).scalars())
+            orphans = sorted(dropped - still)
+            if orphans:
+                result.deleted.extend(conn.execute(select(a.c.id).where(a.c.content_hash.in_(orphans))).scalars())
+                conn.execute(delete(a).where(a.c.content_hash.in_(orphans)))
+        return result
 
     def schema_version(self) -> int:
         with self._read() as conn:
