@@ -62,8 +62,20 @@ def jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b)
 
 
+_PERMUTATIONS = None
+
+
+def _permutations():
+    """The seeded permutations, drawn once: datasketch draws them anew for every MinHash,
+    which costs more than hashing a report's shingles."""
+    global _PERMUTATIONS
+    if _PERMUTATIONS is None:
+        _PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
+    return _PERMUTATIONS
+
+
 def signature(text: str) -> MinHash:
-    mh = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
+    mh = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, permutations=_permutations())
     mh.update_batch([s.encode("utf-8") for s in shingles(text)])
     return mh
 
@@ -73,7 +85,8 @@ def to_bytes(mh: MinHash) -> bytes:
 
 
 def from_bytes(data: bytes) -> MinHash:
-    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, hashvalues=np.frombuffer(data, dtype=np.uint64).copy())
+    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, hashvalues=np.frombuffer(data, dtype=np.uint64).copy(),
+                   permutations=_permutations())
 
 
 def comparable(text: str) -> bool:
@@ -87,9 +100,13 @@ def comparable(text: str) -> bool:
 BANDS, ROWS = 25, 5
 
 
-def band_keys(mh: MinHash) -> list[str]:
-    """``band:hash`` of each band of the signature: the store's index for candidate lookups."""
-    values = np.asarray(mh.hashvalues, dtype=np.uint64)
+def band_keys(mh: MinHash | bytes) -> list[str]:
+    """``band:hash`` of each band of the signature (or of its ``to_bytes`` form): the
+    store's index for candidate lookups."""
+    if isinstance(mh, (bytes, bytearray, memoryview)):
+        values = np.frombuffer(mh, dtype=np.uint64)
+    else:
+        values = np.asarray(mh.hashvalues, dtype=np.uint64)
     keys = []
     for band in range(BANDS):
         digest = hashlib.blake2b(values[band * ROWS:(band + 1) * ROWS].tobytes(), digest_size=8).hexdigest()

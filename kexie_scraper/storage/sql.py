@@ -175,6 +175,7 @@ class SQLStore:
             self._bulletin_source(conn, batch.bulletin)
         a = schema.articles
         sightings: dict[tuple[str, str], dict[str, Any]] = {}
+        signed: list[dict[str, Any]] = []  # inserted articles that come with a MinHash signature
         ordered = batch.articles
         if self.dialect == "postgresql":  # one lock order for all writers: no deadlocks between pages
             ordered = sorted(ordered, key=lambda x: x["content_hash"])
@@ -185,12 +186,15 @@ class SQLStore:
             (result.inserted if inserted else result.conflicted).append(row["id"])
             if inserted:
                 match = "stored"
-                self._save_signature(conn, row, batch.url, batch.signatures.get(row["id"]))
+                if batch.signatures.get(row["id"]) is not None:
+                    signed.append(row)
             else:  # another worker stored it first
                 same_id = conn.execute(select(a.c.id).where(a.c.id == row["id"])).first() is not None
                 match = "id" if same_id else "content_hash"
             sightings[(row["content_hash"], batch.url)] = self._sighting(
                 Seen(row["content_hash"], row["bulletin_id"], match, None, row["source"]), batch.url, row["crawled_at"])
+        if signed:
+            self._save_signatures(conn, signed, batch.url, batch.signatures)
         for entry in batch.seen:
             seen = Seen(*entry)
             sightings.setdefault((seen.content_hash, batch.url), self._sighting(seen, batch.url, seen.seen_at or now))
@@ -212,18 +216,18 @@ class SQLStore:
         return {"content_hash": seen.content_hash, "url": url, "bulletin_id": seen.bulletin_id, "source": seen.source,
                 "match": seen.match, "similarity": seen.similarity, "first_seen_at": now, "last_seen_at": now}
 
-    def _save_signature(self, conn: Connection, row: dict[str, Any], page: str, signature: bytes | None) -> None:
-        if signature is None:
-            return
+    def _save_signatures(self, conn: Connection, rows: list[dict[str, Any]], page: str,
+                         signatures: dict[str, bytes]) -> None:
+        """The signatures and LSH band keys of the articles this page inserted (two statements)."""
         from .. import neardup
 
         s, bands = schema.article_signatures, schema.article_signature_bands
-        conn.execute(self._insert(s).values(
-            article_id=row["id"], content_hash=row["content_hash"], region_code=row["region_code"], page_url=page,
-            signature=signature).on_conflict_do_nothing())
-        keys = sorted(neardup.band_keys(neardup.from_bytes(signature)))
+        conn.execute(self._insert(s).on_conflict_do_nothing(), [
+            {"article_id": row["id"], "content_hash": row["content_hash"], "region_code": row["region_code"],
+             "page_url": page, "signature": signatures[row["id"]]} for row in rows])
+        keys = sorted((key, row["id"]) for row in rows for key in neardup.band_keys(signatures[row["id"]]))
         conn.execute(self._insert(bands).on_conflict_do_nothing(),
-                     [{"band_key": key, "article_id": row["id"]} for key in keys])
+                     [{"band_key": key, "article_id": aid} for key, aid in keys])
 
     def _bulletin_source(self, conn: Connection, bulletin: dict[str, Any]) -> None:
         """Record the page the bulletin was seen at; a good fetch clears that page's old state."""
