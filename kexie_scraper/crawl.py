@@ -40,6 +40,7 @@ def replay_settings(replay_url: str) -> dict[str, Any]:
         "DOWNLOAD_DELAY": 0,
         "AUTOTHROTTLE_ENABLED": False,
         "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
+        "KEXIE_RETRY_BACKOFF_BASE": 0.1,  # a local server: retries need not wait long
     }
 
 

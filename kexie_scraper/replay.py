@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 from w3lib.url import canonicalize_url
 
@@ -169,8 +169,10 @@ class ReplayMiddleware:
         return cls(base)
 
     def process_request(self, request, spider=None):
-        if self.META_KEY in request.meta:
-            return None
+        if request.url.startswith(self.base.rstrip("/") + "/"):
+            return None  # already rewritten
+        # A redirect copies the meta of the request it follows, so "already rewritten" is
+        # told by the URL, never by the meta: a followed redirect must not leave 127.0.0.1.
         local = replay_url_for(self.base, request.url)
         # dont_filter/allow_offsite: the rewritten request re-enters the scheduler and
         # must pass the offsite and duplicate filters that already passed the real URL.
@@ -179,6 +181,12 @@ class ReplayMiddleware:
 
     def process_response(self, request, response, spider=None):
         original = request.meta.get(self.META_KEY)
-        if original:
-            return response.replace(url=original)
-        return response
+        if not original:
+            return response
+        location = response.headers.get("Location")
+        if location and not urlsplit(location.decode("latin-1")).scheme:
+            # A relative redirect is relative to the real URL, not to the replay server's.
+            headers = response.headers.copy()
+            headers["Location"] = urljoin(original, location.decode("latin-1"))
+            return response.replace(url=original, headers=headers)
+        return response.replace(url=original)

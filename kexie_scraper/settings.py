@@ -15,6 +15,20 @@ AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 30
 RETRY_TIMES = 2
+
+# Faults and hostile input (kexie_scraper/resilience.py, docs/reliability.md).
+# A bulletin page is 20-300 KB; nothing we want is over 10 MB (a video, a dump, a trap).
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+REDIRECT_MAX_TIMES = 5
+# Retries wait: Retry-After when sent, else BASE * 2^n s with jitter, at most MAX s. A
+# Retry-After over KEXIE_RETRY_AFTER_MAX s is left for the next run (recorded as retryable).
+KEXIE_RETRY_BACKOFF_BASE = 2.0
+KEXIE_RETRY_BACKOFF_MAX = 60.0
+KEXIE_RETRY_AFTER_MAX = 120.0
+KEXIE_RETRY_AFTER_SLOWS_DOMAIN = True  # a Retry-After also raises the domain's download delay to it
+# Giving up on a page is an expected outcome (it is recorded and retried by the next run).
+RETRY_GIVE_UP_LOG_LEVEL = "WARNING"
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 
@@ -35,6 +49,16 @@ SPIDER_MIDDLEWARES = {
 CONCURRENT_ITEMS = 1
 
 DOWNLOADER_MIDDLEWARES = {
+    # kexie_scraper/resilience.py: no request to a non-public address; retries with backoff;
+    # redirects only to allowed domains, never around a loop; truncated gzip never parsed.
+    "kexie_scraper.resilience.PrivateAddressMiddleware": 60,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "kexie_scraper.resilience.BackoffRetryMiddleware": 550,
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "kexie_scraper.resilience.SafeMetaRefreshMiddleware": 580,
+    "kexie_scraper.resilience.GzipIntegrityMiddleware": 595,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "kexie_scraper.resilience.SafeRedirectMiddleware": 600,
     # Inert unless KEXIE_REPLAY_URL is set: then every request goes to the local fixture server.
     "kexie_scraper.replay.ReplayMiddleware": 950,
 }

@@ -13,7 +13,7 @@ from ..items import Article, Bulletin, Region
 from . import identity, pagestate, regions
 from .attribution import org_of_attribution
 from .blocks import element_blocks, parse_html, text_blocks
-from .decode import decode_html, looks_binary
+from .decode import decode_html, looks_binary, non_text_type
 from .hanzi import to_simplified
 from .layouts import extract_fields
 from .metadata import strip_metadata
@@ -54,7 +54,7 @@ def parse_page(
     if isinstance(data, bytes):
         if not data.strip():
             return _empty(bulletin, pagestate.EMPTY)
-        if looks_binary(data):
+        if looks_binary(data) or non_text_type(content_type):
             return _empty(bulletin, pagestate.BINARY)
         text, _ = decode_html(data, content_type)
     else:

@@ -34,6 +34,7 @@ from ..parsing.decode import better_encoding
 from ..parsing.page import parse_page
 from ..parsing.text import clean_line
 from ..parsing.urls import canonical_url
+from ..resilience import EXPECTED_REASONS, classify_failure, real_url
 from ..scheduling import TOKEN
 
 _NEXT_TEXT = re.compile(r"^\s*(下一页|下页|后一页|next|›|»|>)\s*$", re.I)
@@ -127,8 +128,8 @@ class BulletinSpider(scrapy.Spider):
         anchors = [(a, c) for c in containers for a in c.css("a[href]")] or [(a, None) for a in scope.css("a[href]")]
         seen: set[str] = set()
         for anchor, container in anchors:
-            url = response.urljoin(anchor.attrib["href"].strip())
-            if not self.article_url_pattern.search(url) or url in seen:
+            url = safe_join(response, anchor.attrib["href"])
+            if not url or not self.article_url_pattern.search(url) or url in seen:
                 continue
             seen.add(url)
             yield ListEntry(url, self._entry_date(anchor, container) or url_date(url), self._entry_title(anchor))
@@ -165,16 +166,21 @@ class BulletinSpider(scrapy.Spider):
         if not href:
             wanted = str(page_no + 1)
             for candidate in response.css("a[href]::attr(href)").getall():
-                query = dict(parse_qsl(urlsplit(response.urljoin(candidate)).query))
+                query = dict(parse_qsl(urlsplit(safe_join(response, candidate) or "").query))
                 if query.get(self.page_param) == wanted:
                     href = candidate
                     break
         if not href or href.strip().lower().startswith(("javascript:", "#")):
             return None
-        url = response.urljoin(href.strip())
-        return url if url != response.url else None
+        url = safe_join(response, href)
+        return url if url and url != response.url else None
 
     def parse_list(self, response: Response, page_no: int = 1):
+        if not isinstance(response, TextResponse):  # a PDF or an image where a list should be
+            self.logger.warning("list page %s is not text (%s): no links read", response.url,
+                                response.headers.get("Content-Type", b"?").decode("latin-1"))
+            self.crawler.stats.inc_value("kexie/list_pages_not_text")
+            return
         response = readable(response)
         entries = list(self.list_entries(response))
         self.crawler.stats.inc_value("kexie/list_pages")
@@ -216,15 +222,20 @@ class BulletinSpider(scrapy.Spider):
         return crawler_store(crawler).known_page_urls(canonical_url(u) for u in urls)
 
     def request_failed(self, failure):
-        """Errback of every request: log, and close the page (so a durable queue forgets it)."""
+        """Errback of every request: log, and close the page (so a durable queue forgets it).
+
+        A failure the web is expected to produce (an HTTP error, a timeout, a reset, a
+        truncated body, robots.txt, a refused redirect, a body over DOWNLOAD_MAXSIZE) is a
+        warning; anything else an error.
+        """
         request = failure.request
+        reason, retryable, detail = classify_failure(failure)
         self.crawler.stats.inc_value("kexie/failed_requests")
-        if failure.check(HttpError):
-            self.logger.info("%s: HTTP %s, nothing stored", request.url, failure.value.response.status)
-            url = failure.value.response.url
-        else:
-            self.logger.error("%s: %s", request.url, failure.getErrorMessage())
-            url = request.url
+        self.crawler.stats.inc_value(f"kexie/failed/{reason}")
+        url = failure.value.response.url if failure.check(HttpError) else real_url(request)
+        expected = reason in EXPECTED_REASONS or reason.startswith("http_")
+        (self.logger.warning if expected else self.logger.error)(
+            "%s: %s (%s), nothing stored", url, detail, "retryable" if retryable else "permanent")
         yield PageDone(url=url, token=request.meta.get(TOKEN))
 
     # --- bulletin pages --------------------------------------------------------------------
@@ -248,6 +259,26 @@ class BulletinSpider(scrapy.Spider):
         query = dict(parse_qsl(parts.query))
         query.update({k: str(v) for k, v in params.items()})
         return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def safe_join(response: Response, href: str) -> str | None:
+    """``href`` made absolute against the page, or None when it is no usable http(s) link
+    (malformed: ``http://[::1``, control characters, ``javascript:``, ``mailto:`` …)."""
+    href = _CONTROL_CHARS.sub("", href or "").strip()
+    if not href:
+        return None
+    try:
+        url = response.urljoin(href)
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a port out of range
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return url
+
+
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def readable(response: Response) -> Response:
