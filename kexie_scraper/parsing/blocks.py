@@ -34,7 +34,7 @@ MAX_DEPTH = 400
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _BOLD_STYLE = re.compile(r"font-weight\s*:\s*(bold|bolder|[6-9]00)", re.I)
 _CENTER_STYLE = re.compile(r"text-align\s*:\s*center", re.I)
-_FONT_SIZE = re.compile(r"font-size\s*:\s*([\d.]+)\s*(px|pt|em|rem)?", re.I)
+_FONT_SIZE = re.compile(r"font-size\s*:\s*(\d{1,6}(?:\.\d{0,6})?|\.\d{1,6})\s*(px|pt|em|rem)?", re.I)
 
 
 @dataclass(slots=True)

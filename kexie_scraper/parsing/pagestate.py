@@ -16,6 +16,7 @@ EXPIRED = "expired"
 VIOLATION = "violation"
 VERIFY = "verify"  # 环境异常 captcha wall
 HTTP_ERROR = "http_error"
+TOO_LARGE = "too_large"  # more paragraphs than any bulletin has (parsing/page.py MAX_BLOCKS): not split
 
 # Order matters: the most specific message first.
 _MARKERS: tuple[tuple[str, tuple[str, ...]], ...] = (
