@@ -183,7 +183,9 @@ def _capture(args: argparse.Namespace) -> int:
 
 
 def _fail(message: str) -> int:
-    print(f"kexie: error: {message}", file=sys.stderr)
+    from .redact import redact
+
+    print(f"kexie: error: {redact(message)}", file=sys.stderr)
     return 1
 
 

@@ -120,16 +120,15 @@ def export_jsonl(database_url: str, out_dir: Path) -> dict[str, int]:
     """Write the database's articles and bulletins as ``articles.jsonl`` / ``bulletins.jsonl``."""
     from .storage import open_store
 
+    from .feeds import write_lines_atomically
+
     store = open_store(database_url)
     written = {}
     try:
         for name, rows in (("articles", store.iter_articles()), ("bulletins", store.iter_bulletins())):
-            with open(out_dir / f"{name}.jsonl", "w", encoding="utf-8") as fh:
-                count = 0
-                for row in rows:
-                    fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-                    count += 1
-            written[name] = count
+            # via a temporary file and a rename: a kill leaves the old export or the new one
+            written[name] = write_lines_atomically(out_dir / f"{name}.jsonl",
+                                                   (json.dumps(row, ensure_ascii=False) for row in rows))
     finally:
         store.close()
     return written

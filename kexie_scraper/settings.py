@@ -85,6 +85,11 @@ MAX_IDLE_TIME_BEFORE_CLOSE = 10  # scrapy-redis: a worker stops after the shared
 KEXIE_REPLAY_URL = None
 
 LOG_FORMATTER = "kexie_scraper.logformatter.KexieLogFormatter"
+# Passwords in database and Redis URLs are masked in every log line (kexie_scraper/redact.py).
+EXTENSIONS = {"kexie_scraper.redact.RedactLogs": 0}
+# Local JSON Lines feeds are written line by line, unbuffered, and a partial last line left
+# by a kill is cut off before appending (kexie_scraper/feeds.py).
+FEED_STORAGES = {"": "kexie_scraper.feeds.SafeFileFeedStorage", "file": "kexie_scraper.feeds.SafeFileFeedStorage"}
 FEED_EXPORT_ENCODING = "utf-8"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
