@@ -7,6 +7,7 @@
               [--database-url URL] [--redis-url URL --run-id ID --worker-id ID] [--jobdir DIR]
   kexie new-source NAME URL --base {jcms,jpaas,trs,path,static}
   kexie capture URL [--name SOURCE/STEM] [--expected] [--force]
+  kexie bench [--pages N] [--scale N1,N2,...] [--json FILE] [--plot FILE.png]
 """
 
 from __future__ import annotations
@@ -182,6 +183,45 @@ def _capture(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench(args: argparse.Namespace) -> int:
+    from .bench import runner
+
+    try:
+        points = [int(x) for x in args.scale.split(",") if x.strip()] if args.scale else []
+    except ValueError:
+        return _fail(f"--scale takes comma-separated integers, got {args.scale!r}")
+    if args.from_json:
+        if not args.plot:
+            return _fail("--from-json only redraws: give --plot FILE.png")
+        report = json.loads(Path(args.from_json).read_text(encoding="utf-8"))
+        baseline = json.loads(Path(args.baseline).read_text(encoding="utf-8"))["scale"] if args.baseline else None
+        runner.plot(report["scale"], Path(args.plot), baseline=baseline, labels=(args.label, args.baseline_label))
+        print(args.plot)
+        return 0
+    if args.plot and not points:
+        points = [10000, 30000, 100000]
+    if not args.pages and not points:
+        return _fail("nothing to do: give --pages N, --scale N1,N2 or --plot FILE.png")
+    if args.pages is not None and args.pages < 1 or any(n < 1 for n in points):
+        return _fail("--pages and --scale need positive numbers")
+    log = (lambda *a: print(*a, file=sys.stderr, flush=True)) if args.json == "-" else (lambda *a: print(*a, flush=True))
+    report = runner.run(args.pages, points, seed=args.seed, rounds=args.rounds, concurrency=args.concurrency,
+                        repeat=args.repeat, parse_limit=args.parse_pages, log=log)
+    if args.plot:
+        baseline = json.loads(Path(args.baseline).read_text(encoding="utf-8"))["scale"] if args.baseline else None
+        runner.plot(report["scale"], Path(args.plot), baseline=baseline, labels=(args.label, args.baseline_label))
+        report["plot"] = args.plot
+    text = json.dumps(report, ensure_ascii=False, indent=2)
+    if args.json == "-":
+        print(text)
+    else:
+        if args.json:
+            Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+            Path(args.json).write_text(text + "\n", encoding="utf-8")
+        log(runner.summary_text(report))
+    return 0
+
+
 def _fail(message: str) -> int:
     from .redact import redact
 
@@ -244,6 +284,23 @@ def build_parser() -> argparse.ArgumentParser:
     cap.add_argument("--force", action="store_true", help="replace a fixture that is not a placeholder")
     cap.add_argument("--root", default=str(CHECKOUT), help="the checkout whose fixtures/ to write into")
     cap.set_defaults(func=_capture)
+
+
+    bench = sub.add_parser("bench", help="throughput, parse latency and memory on a local synthetic mirror")
+    bench.add_argument("--pages", type=int, help="crawl a mirror of N bulletin pages twice: raw Scrapy, then the full pipeline")
+    bench.add_argument("--scale", help="comma-separated article counts for the pipelines alone, e.g. 10000,100000")
+    bench.add_argument("--json", metavar="FILE", help="write the figures as JSON to FILE ('-': stdout)")
+    bench.add_argument("--plot", metavar="FILE.png", help="draw throughput and memory against N (needs matplotlib)")
+    bench.add_argument("--from-json", metavar="FILE.json", help="with --plot: redraw from an earlier --json report, run nothing")
+    bench.add_argument("--baseline", metavar="FILE.json", help="with --plot: also draw the scale points of an earlier --json report")
+    bench.add_argument("--label", default="this run", help="with --plot: this run's legend label")
+    bench.add_argument("--baseline-label", default="baseline", help="with --plot: the baseline's legend label")
+    bench.add_argument("--seed", type=int, default=6, help="the mirror's seed (default 6)")
+    bench.add_argument("--rounds", type=int, default=1, help="raw/full crawl pairs, and runs of each --scale N; the best of each counts")
+    bench.add_argument("--concurrency", type=int, default=8, help="concurrent requests in both crawls")
+    bench.add_argument("--repeat", type=int, default=3, help="timed parses per page (the median counts)")
+    bench.add_argument("--parse-pages", type=int, default=300, help="pages timed for parse latency")
+    bench.set_defaults(func=_bench)
     return parser
 
 

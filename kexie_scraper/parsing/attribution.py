@@ -29,7 +29,8 @@ _LEAD = re.compile(r"^(?:本报讯|本刊讯|讯)?\s*[(（]\s*([^()（）\n]{2,4
 ORG_SUFFIX = re.compile(
     r"(科学技术协会|科协|协会|学会|研究会|联合会|促进会|委员会|办公室|宣传部|融媒体中心|中心|局|馆|站|院|所|社|部|办|组)$"
 )
-_ROLE_PREFIX = re.compile(r"^(?:通讯员|记者|作者|撰稿|供稿|摄影|图|文|编辑|本报记者|本报通讯员)\s*[:：]?\s*")
+# 文/图 only as labels (`文：张三`, `图 李四`): 文登区科协 and 图木舒克市科协 keep their first character.
+_ROLE_PREFIX = re.compile(r"^(?:(?:通讯员|记者|作者|撰稿|供稿|摄影|编辑|本报记者|本报通讯员)\s*[:：]?|(?:图|文)(?:\s*[:：/]|\s+))\s*")
 _NOT_ATTRIBUTION = re.compile(
     r"草案|试行|暂行|修订|征求意见|简称|以下|详见|附件|待续|^完$|^图$|^续$|视频|点击|"
     r"^(?:副?主席|副?书记|副?主任|副?部长|副?局长|副?会长|秘书长|院士|教授|代表|委员|理事长|常委)$|"
@@ -113,7 +114,8 @@ def org_of_attribution(attribution: str | None) -> str | None:
 
 # An organisation named in a title or lead sentence: 遂宁市科协, 成都市青白江区科协, 某某学会.
 _ORG_IN_TEXT = re.compile(
-    r"([\u4e00-\u9fff]{1,14}?(?:科学技术协会|科协|科技工作者协会|学会|研究会|农技协|协会))"
+    # up to 24 characters before the suffix: 双江拉祜族佤族布朗族傣族自治县科协
+    r"([\u4e00-\u9fff]{1,24}?(?:科学技术协会|科协|科技工作者协会|学会|研究会|农技协|协会))"
 )
 _LEAD_NOISE = re.compile(
     r"^(?:近日|日前|近期|今年以来|今年|当天|随后|同时|此外|为了?|在|由|据|本月|上周|本周|[上下]午|"

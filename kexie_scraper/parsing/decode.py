@@ -84,6 +84,7 @@ _MAGIC = (b"%PDF-", b"\x89PNG", b"GIF87a", b"GIF89a", b"\xff\xd8\xff", b"PK\x03\
           b"ID3", b"OggS", b"fLaC", b"\x1aE\xdf\xa3")
 _MEDIA = ("image/", "audio/", "video/", "font/", "application/pdf", "application/octet-stream", "application/zip",
           "application/x-", "application/msword", "application/vnd.", "application/gzip")
+_CONTROL_BYTES = bytes(b for b in range(256) if b < 9 or 13 < b < 32)
 
 
 def looks_binary(body: bytes) -> bool:

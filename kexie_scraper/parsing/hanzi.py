@@ -27,7 +27,17 @@ def _traditional_chars() -> re.Pattern[str]:
         changed = [c for c in chars if _converter().convert(c) != c]
     else:
         changed = [a for a, b in zip(chars, converted) if a != b]
-    return re.compile("[" + "".join(re.escape(c) for c in changed) + "]")
+    # Characters that simplified Chinese uses as they are (乾 of 乾安县, 乾县) must not be
+    # "simplified" to 干: every character of a current place name is such a character.
+    keep = _place_name_chars()
+    return re.compile("[" + "".join(re.escape(c) for c in changed if c not in keep) + "]")
+
+
+def _place_name_chars() -> set[str]:
+    from importlib import resources
+
+    text = resources.files("kexie_scraper").joinpath("data/divisions.tsv").read_text(encoding="utf-8")
+    return {c for line in text.splitlines()[1:] for c in line.split("\t")[1]}
 
 
 def has_traditional(text: str | None) -> bool:

@@ -150,6 +150,8 @@ class BulletinSpider(scrapy.Spider):
         scopes += [anchor, anchor.xpath(".."), anchor.xpath("../..")]
         for scope in scopes:
             text = " ".join(scope.xpath(".//text()").getall()) if scope else ""
+            if len(text) > 400:  # a whole list, not one entry: reading it per link is quadratic
+                continue
             found = dates.list_date(text)
             if found:
                 return found

@@ -1,0 +1,119 @@
+"""One crawl phase of `kexie bench --pages`, run in its own process (fresh reactor, own RSS).
+
+    python -m kexie_scraper.bench.phase raw|full --replay http://127.0.0.1:PORT --out DIR
+
+* ``raw``: the same settings and list-page logic as the real spider, but the bulletin
+  callback drops the body: what Scrapy itself costs per page.
+* ``full``: the real ``scimall`` spider, parser, normalize → dedupe → SQLite store and the
+  JSON Lines feeds, into ``DIR``.
+
+Prints one JSON line: pages fetched, seconds from spider open to the last idle (all
+responses handled and all items through the pipelines), pages/s, the stats that show the
+work was done, and this process's peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+from scrapy import signals
+
+from ..crawl import output_settings, run_spider, summary
+from ..spiders.scimall import ScimallSpider
+
+
+class RawScimallSpider(ScimallSpider):
+    """The scimall spider with a bulletin callback that only drops the body."""
+
+    name = "scimall_raw"
+
+    def parse_article(self, response, **kwargs):  # kwargs: the base passes list_title
+        return None
+
+
+class BenchClock:
+    """Extension: wall time from spider open to the last ``spider_idle``, and pages fetched."""
+
+    def __init__(self, crawler) -> None:
+        self.stats = crawler.stats
+        self.opened = None
+        self.pages = 0
+        crawler.signals.connect(self.spider_opened, signals.spider_opened)
+        crawler.signals.connect(self.spider_idle, signals.spider_idle)
+        crawler.signals.connect(self.response_received, signals.response_received)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def spider_opened(self, spider) -> None:
+        self.opened = time.perf_counter()
+
+    def response_received(self, response, request, spider) -> None:
+        if not response.url.endswith("/robots.txt"):
+            self.pages += 1
+            self.stats.set_value("bench/pages", self.pages)
+            now = time.perf_counter() - self.opened
+            if self.pages == 1:
+                self.stats.set_value("bench/first_response_s", round(now, 3))
+            self.stats.set_value("bench/last_response_s", round(now, 3))
+
+    def spider_idle(self, spider) -> None:
+        self.stats.set_value("bench/seconds", time.perf_counter() - self.opened)
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set of this process (ru_maxrss is KiB on Linux)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def crawl_settings(replay_url: str, out_dir: Path, concurrency: int) -> dict:
+    """What both phases share: the demo's offline settings, unthrottled, quiet."""
+    return {
+        **output_settings(out_dir),
+        "KEXIE_REPLAY_URL": replay_url,
+        "DOWNLOAD_DELAY": 0,
+        "AUTOTHROTTLE_ENABLED": False,
+        "CONCURRENT_REQUESTS": concurrency,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency,
+        "LOG_LEVEL": "WARNING",
+        "EXTENSIONS": {"kexie_scraper.bench.phase.BenchClock": 0},
+    }
+
+
+def run_phase(phase: str, replay_url: str, out_dir: Path, concurrency: int = 8) -> dict:
+    spider = RawScimallSpider if phase == "raw" else "scimall"
+    stats = run_spider(spider, crawl_settings(replay_url, out_dir, concurrency), {})
+    seconds = float(stats.get("bench/seconds") or 0.0)
+    pages = int(stats.get("bench/pages", 0))
+    return {
+        **summary(stats),
+        "phase": phase,
+        "pages": pages,
+        "seconds": round(seconds, 3),
+        "pages_per_s": round(pages / seconds, 1) if seconds else None,
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+        "responses_200": int(stats.get("downloader/response_status_count/200", 0)),
+        "first_response_s": stats.get("bench/first_response_s"),
+        "last_response_s": stats.get("bench/last_response_s"),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m kexie_scraper.bench.phase")
+    parser.add_argument("phase", choices=("raw", "full"))
+    parser.add_argument("--replay", required=True, help="base URL of the mirror server")
+    parser.add_argument("--out", required=True, help="folder for the SQLite store and feeds")
+    parser.add_argument("--concurrency", type=int, default=8)
+    args = parser.parse_args(argv)
+    print(json.dumps(run_phase(args.phase, args.replay, Path(args.out), args.concurrency)), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
