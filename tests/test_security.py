@@ -132,7 +132,7 @@ def test_credentials_in_database_and_redis_urls_are_never_logged(tmp_path, pg_ur
     f"mysql://kexie:{SECRET}@db.internal/kexie",  # unsupported scheme: the error names the URL
     f"postgresql+psycopg://kexie:{SECRET}@127.0.0.1:1/kexie",  # nothing listens on port 1
     f"postgresql+psycopg://kexie:{SECRET}@[::1/kexie",  # unparseable
-])
+], ids=["unsupported", "unreachable", "unparseable"])
 def test_a_failing_database_url_is_reported_without_its_password(tmp_path, url):
     out = subprocess.run([sys.executable, "-m", "kexie_scraper.cli", "crawl", "scimall", "--database-url", url,
                           "--out", str(tmp_path), "--replay", "http://127.0.0.1:9", "--max-pages", "1",
