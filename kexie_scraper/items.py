@@ -86,3 +86,21 @@ class PageDone:
 
     url: str
     token: str | None = None
+
+
+@dataclass
+class PageState:
+    """A fetched (or refused) page that gave no article: why, and whether a later run should
+    try again. Stored in ``page_states`` (keyed by canonical URL, attempts counted, first and
+    last seen), never exported to the article or bulletin feeds; a later successful fetch of
+    the same URL clears it. Retryable ones are fetched again by the next run.
+    """
+
+    url: str | None = None  # the URL asked for (before any redirect)
+    canonical_url: str | None = None
+    source: str | None = None
+    state: str = "ok"  # a kexie_scraper.parsing.pagestate value (http_error: the fetch failed)
+    reason: str | None = None  # short code: the page state, or http_404, timeout, robots … (resilience.py)
+    retryable: bool = False
+    detail: str | None = None  # e.g. "HTTP 502", the exception message, the redirect refused
+    crawled_at: str | None = None

@@ -15,7 +15,7 @@ class KexieLogFormatter(logformatter.LogFormatter):
         if isinstance(item, PageDone):  # the internal end-of-page marker: not worth a line
             return None
         reason = str(exception)
-        expected = reason.startswith(("duplicate article", "known bulletin"))
+        expected = reason.startswith(("duplicate article", "known bulletin", "page state recorded"))
         return {
             "level": logging.DEBUG if expected else logging.WARNING,
             "msg": "Dropped: %(reason)s",

@@ -299,6 +299,12 @@ def real_url(request) -> str:
     return request.meta.get("kexie_replay_original_url") or request.url
 
 
+def asked_url(request) -> str:
+    """The URL the spider asked for, before any redirect: the key of its failure record."""
+    chain = request.meta.get(CHAIN)
+    return chain[0] if chain else real_url(request)
+
+
 # HTTP statuses worth another try on a later run (the retry middleware's list).
 RETRYABLE_STATUSES = frozenset((408, 429, 500, 502, 503, 504, 522, 524))
 

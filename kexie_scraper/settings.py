@@ -26,6 +26,11 @@ REDIRECT_MAX_TIMES = 5
 KEXIE_RETRY_BACKOFF_BASE = 2.0
 KEXIE_RETRY_BACKOFF_MAX = 60.0
 KEXIE_RETRY_AFTER_MAX = 120.0
+# Pages that gave no article are recorded (table page_states); the retryable ones (5xx, 429,
+# timeouts, resets, truncated bodies, captcha) are fetched again by the next run, up to
+# this many attempts in all. Permanent ones (deleted, 404, a PDF, robots.txt) are skipped.
+KEXIE_RETRY_FAILED_PAGES = True
+KEXIE_FAILED_PAGE_MAX_ATTEMPTS = 5
 KEXIE_RETRY_AFTER_SLOWS_DOMAIN = True  # a Retry-After also raises the domain's download delay to it
 # Giving up on a page is an expected outcome (it is recorded and retried by the next run).
 RETRY_GIVE_UP_LOG_LEVEL = "WARNING"

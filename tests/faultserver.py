@@ -105,7 +105,7 @@ def huge(size: int, content_length: bool = True, chunk: bytes = b"<p>" + "填充
             h.send_header("Content-Length", str(size))
         h.end_headers()
         sent = 0
-        block = chunk * max(1, 65536 // len(chunk))
+        block = chunk * max(1, (1 << 20) // len(chunk))
         while sent < size:
             part = block[: size - sent]
             h.wfile.write(part)

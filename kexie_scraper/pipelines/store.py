@@ -13,7 +13,7 @@ from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
 from .. import scheduling
-from ..items import Article, Bulletin, PageDone
+from ..items import Article, Bulletin, PageDone, PageState
 from .store_access import close_crawler_store, crawler_pages, crawler_store, page_batch, page_key
 
 # A safety valve for spiders that never send PageDone: write the oldest pages beyond this.
@@ -35,6 +35,11 @@ class StorePipeline:
             scheduling.request_done(self.crawler, item.token)
             raise DropItem("page done")
         data = ItemAdapter(item).asdict()
+        if isinstance(item, PageState):
+            # A page that gave no article: recorded on its own (it is all the page produced).
+            crawler_store(self.crawler).record_page_state(data)
+            self.stats.inc_value("kexie/page_states/recorded")
+            raise DropItem(f"page state recorded: {data.get('url')} {data.get('state')}")
         if isinstance(item, Article):
             page_batch(self.crawler, data.get("bulletin_url")).articles.append(data)
         elif isinstance(item, Bulletin):

@@ -28,13 +28,13 @@ from scrapy.http import Response, TextResponse
 
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from ..items import Bulletin, PageDone
+from ..items import Bulletin, PageDone, PageState
 from ..parsing import dates, pagestate
 from ..parsing.decode import better_encoding
 from ..parsing.page import parse_page
 from ..parsing.text import clean_line
 from ..parsing.urls import canonical_url
-from ..resilience import EXPECTED_REASONS, classify_failure, real_url
+from ..resilience import EXPECTED_REASONS, asked_url, classify_failure, real_url
 from ..scheduling import TOKEN
 
 _NEXT_TEXT = re.compile(r"^\s*(下一页|下页|后一页|next|›|»|>)\s*$", re.I)
@@ -111,6 +111,20 @@ class BulletinSpider(scrapy.Spider):
     async def start(self):
         for url in self.start_urls:
             yield scrapy.Request(url, callback=self.parse_start, errback=self.request_failed)
+        # Pages that failed in an earlier run in a way a retry may fix (a 5xx, a timeout, a
+        # captcha …): fetched again, whether or not a list page still leads to them.
+        for url in self.failed_pages_to_retry():
+            self.crawler.stats.inc_value("kexie/retried_failed_pages")
+            yield scrapy.Request(url, callback=self.parse_article, errback=self.request_failed,
+                                 cb_kwargs={"list_title": None})
+
+    def failed_pages_to_retry(self) -> list[str]:
+        crawler = getattr(self, "crawler", None)
+        if crawler is None or not crawler.settings.getbool("KEXIE_RETRY_FAILED_PAGES", True):
+            return []
+        from ..pipelines.store_access import crawler_store
+
+        return crawler_store(crawler).retry_urls(self.name, crawler.settings.getint("KEXIE_FAILED_PAGE_MAX_ATTEMPTS", 5))
 
     def parse_start(self, response: Response):
         """A channel's first page; by default it is list page 1."""
@@ -221,7 +235,10 @@ class BulletinSpider(scrapy.Spider):
             return set()
         from ..pipelines.store_access import crawler_store
 
-        return crawler_store(crawler).known_page_urls(canonical_url(u) for u in urls)
+        store = crawler_store(crawler)
+        canonical = [canonical_url(u) for u in urls]
+        # Stored pages, and pages recorded as failed for good (deleted, a PDF, robots.txt …).
+        return store.known_page_urls(canonical) | store.settled_failures(canonical)
 
     def request_failed(self, failure):
         """Errback of every request: log, and close the page (so a durable queue forgets it).
@@ -235,10 +252,20 @@ class BulletinSpider(scrapy.Spider):
         self.crawler.stats.inc_value("kexie/failed_requests")
         self.crawler.stats.inc_value(f"kexie/failed/{reason}")
         url = failure.value.response.url if failure.check(HttpError) else real_url(request)
+        asked = asked_url(request)
         expected = reason in EXPECTED_REASONS or reason.startswith("http_")
         (self.logger.warning if expected else self.logger.error)(
-            "%s: %s (%s), nothing stored", url, detail, "retryable" if retryable else "permanent")
+            "%s: %s (%s), nothing stored", asked, detail, "retryable" if retryable else "permanent")
+        if getattr(request.callback, "__name__", "") == "parse_article":  # list pages are re-read every run anyway
+            yield self.page_state(asked, pagestate.HTTP_ERROR, reason, retryable, detail)
         yield PageDone(url=url, token=request.meta.get(TOKEN))
+
+    def page_state(self, url: str, state: str, reason: str | None = None, retryable: bool | None = None,
+                   detail: str | None = None) -> PageState:
+        """The record of a page that gave no article (table ``page_states``)."""
+        return PageState(url=url, canonical_url=canonical_url(url), source=self.name, state=state,
+                         reason=reason or state,
+                         retryable=state in pagestate.RETRYABLE if retryable is None else retryable, detail=detail)
 
     # --- bulletin pages --------------------------------------------------------------------
     def parse_article(self, response: Response, list_title: str | None = None):
@@ -248,7 +275,10 @@ class BulletinSpider(scrapy.Spider):
         )
         self.crawler.stats.inc_value(f"kexie/page_state/{result.page_state}")
         if result.page_state != pagestate.OK:
-            self.logger.warning("page %s: %s, nothing stored", response.url, result.page_state)
+            asked = asked_url(response.request) if response.request is not None else response.url
+            self.logger.warning("page %s: %s, nothing stored", asked, result.page_state)
+            yield self.page_state(asked, result.page_state,
+                                  detail=f"after a redirect to {response.url}" if asked != response.url else None)
             return
         if self.since and result.bulletin.published_at and result.bulletin.published_at[:10] < self.since.isoformat():
             return

@@ -8,6 +8,8 @@ lock, SQLite's write lock), so N workers starting at once upgrade a database onc
   version 1  bulletins, articles (the schema of kexie_scraper 0.1; a database made by
              0.1 has no version table and is recognised as version 1)
   version 2  article_urls: every page URL where an article was seen, backfilled
+  version 3  page_states: pages that gave no article (error pages, failed fetches), with
+             the reason, whether retrying can help, attempts, first and last seen
 """
 
 from __future__ import annotations
@@ -63,6 +65,20 @@ article_urls = Table(
     Index("article_urls_url", "url"),
 )
 
+# Every page that gave no article: an error page (deleted, captcha, binary …) or a failed
+# fetch (HTTP error, timeout, truncated body, robots.txt, refused redirect …). Retryable
+# ones are fetched again by the next run (``attempts`` bounds it); a later success deletes
+# the row.
+page_states = Table(
+    "page_states", metadata,
+    Column("canonical_url", Text, primary_key=True),
+    Column("url", Text), Column("source", Text),
+    Column("state", Text, nullable=False), Column("reason", Text),
+    Column("retryable", Integer, nullable=False), Column("detail", Text),
+    Column("attempts", Integer, nullable=False), Column("first_seen_at", Text), Column("last_seen_at", Text),
+    Index("page_states_retry", "source", "retryable"),
+)
+
 schema_version = Table(
     "kexie_schema_version", metadata,
     Column("version", Integer, primary_key=True),
@@ -90,7 +106,11 @@ def _v2(conn: Connection) -> None:
         conn.execute(article_urls.insert(), list(seen.values()))
 
 
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1, 2: _v2}
+def _v3(conn: Connection) -> None:
+    page_states.create(conn, checkfirst=True)
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1, 2: _v2, 3: _v3}
 LATEST = max(MIGRATIONS)
 
 

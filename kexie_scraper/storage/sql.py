@@ -160,6 +160,11 @@ class SQLStore:
         if sightings:
             rows = [sightings[k] for k in sorted(sightings)]
             conn.execute(self._insert(schema.article_urls).on_conflict_do_nothing(), rows)
+        if batch.bulletin is not None:
+            # The page answered with a bulletin: whatever failure was recorded for it is over.
+            p = schema.page_states
+            urls = {batch.url, batch.bulletin.get("canonical_url") or batch.url}
+            conn.execute(p.delete().where(p.c.canonical_url.in_(sorted(u for u in urls if u))))
         return result
 
     def _upsert_bulletin(self, conn: Connection, bulletin: dict[str, Any]) -> bool:
@@ -188,6 +193,63 @@ class SQLStore:
         b = schema.bulletins
         with self.engine.begin() as conn:
             conn.execute(update(b).where(b.c.id == bulletin_id).values(crawled_at=crawled_at))
+
+    # --- pages that gave no article ---------------------------------------------------------
+    def record_page_state(self, record: dict[str, Any]) -> None:
+        p = schema.page_states
+        seen = record.get("crawled_at")
+        row = {"canonical_url": record.get("canonical_url") or record.get("url"), "url": record.get("url"),
+               "source": record.get("source"), "state": record.get("state") or "http_error",
+               "reason": record.get("reason"), "retryable": int(bool(record.get("retryable"))),
+               "detail": record.get("detail"), "attempts": 1, "first_seen_at": seen, "last_seen_at": seen}
+        stmt = self._insert(p).values(row)
+        stmt = stmt.on_conflict_do_update(index_elements=[p.c.canonical_url], set_={
+            "url": stmt.excluded.url, "source": stmt.excluded.source, "state": stmt.excluded.state,
+            "reason": stmt.excluded.reason, "retryable": stmt.excluded.retryable, "detail": stmt.excluded.detail,
+            "attempts": p.c.attempts + 1, "last_seen_at": stmt.excluded.last_seen_at})
+        for attempt in range(5):
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(stmt)
+                return
+            except DBAPIError as exc:
+                if (getattr(exc.orig, "sqlstate", None) not in _RETRYABLE_PG and not exc.connection_invalidated) \
+                        or attempt == 4:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+
+    def page_states(self, retryable: bool | None = None, source: str | None = None) -> list[dict[str, Any]]:
+        p = schema.page_states
+        query = select(p).order_by(p.c.first_seen_at, p.c.canonical_url)
+        if retryable is not None:
+            query = query.where(p.c.retryable == int(retryable))
+        if source is not None:
+            query = query.where(p.c.source == source)
+        rows = self._query(lambda conn: [dict(r) for r in conn.execute(query).mappings()])
+        for row in rows:
+            row["retryable"] = bool(row["retryable"])
+        return rows
+
+    def retry_urls(self, source: str | None, max_attempts: int) -> list[str]:
+        p = schema.page_states
+        query = select(p.c.url).where((p.c.retryable == 1) & (p.c.attempts < max_attempts))
+        if source is not None:
+            query = query.where(p.c.source == source)
+        return self._query(lambda conn: [u for u in conn.execute(query.order_by(p.c.first_seen_at)).scalars() if u])
+
+    def settled_failures(self, urls: Iterable[str]) -> set[str]:
+        wanted = sorted(set(urls))
+        p = schema.page_states
+
+        def run(conn) -> set[str]:
+            found: set[str] = set()
+            for start in range(0, len(wanted), LOOKUP_CHUNK):
+                chunk = wanted[start:start + LOOKUP_CHUNK]
+                found.update(conn.execute(select(p.c.canonical_url).where(
+                    p.c.canonical_url.in_(chunk) & (p.c.retryable == 0))).scalars())
+            return found
+
+        return self._query(run)
 
     # --- reporting -----------------------------------------------------------------------
     def counts(self) -> dict[str, int]:
