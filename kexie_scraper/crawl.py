@@ -16,7 +16,8 @@ from scrapy.settings import Settings
 from .items import Article, Bulletin
 
 SUMMARY_KEYS = ("pages", "list_pages", "bulletin_pages", "bad_pages", "bulletins", "articles",
-                "duplicates_dropped", "known_bulletins", "skipped_stored_pages", "errors")
+                "duplicates_dropped", "known_bulletins", "skipped_stored_pages", "failed_pages",
+                "retried_failed_pages", "errors")
 
 
 def output_settings(out_dir: Path, database_url: str | None = None, feeds: bool = True) -> dict[str, Any]:
@@ -108,6 +109,10 @@ def summary(stats: dict[str, Any]) -> dict[str, int]:
         "duplicates_dropped": int(stats.get("kexie/duplicates/articles", 0)),
         "known_bulletins": int(stats.get("kexie/duplicates/bulletins", 0)),
         "skipped_stored_pages": int(stats.get("kexie/skipped_stored_pages", 0)),
+        # article pages that gave no article (an error page or a failed fetch), recorded in page_states
+        "failed_pages": int(stats.get("kexie/page_states/recorded", 0)),
+        # failures of earlier runs fetched again (retryable ones, from page_states)
+        "retried_failed_pages": int(stats.get("kexie/retried_failed_pages", 0)),
         "errors": int(stats.get("log_count/ERROR", 0)),
     }
 

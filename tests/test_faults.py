@@ -405,6 +405,8 @@ def test_a_list_page_of_malformed_links_yields_no_request_and_no_error(tmp_path)
 def test_the_next_run_retries_exactly_the_retryable_failures(crawl):
     nxt = crawl["next"]
     assert nxt["summary"]["errors"] == 0 and "Traceback" not in nxt["log"]
+    assert nxt["summary"]["retried_failed_pages"] == 6
+    assert crawl["summary"]["failed_pages"] == len(crawl["states"])
     retried = {url for url in (article_url(n) for n in crawl["table"]) if nxt["server"].hits(url)}
     want = {url for url, r in crawl["states"].items() if r["retryable"]}
     assert retried == want and len(want) == 6, sorted(retried ^ want)
