@@ -16,7 +16,7 @@ from .hanzi import to_simplified
 SENTENCE_END = "。！？!?”’」』…）)】．."
 _TRAILING = re.compile(r"[(（]\s*([^()（）\n]{1,40}?)\s*[)）]\s*$")
 _WHOLE = re.compile(r"^[(（【\[]\s*([^()（）\n]{1,40}?)\s*[)）】\]]$")
-_LABELLED = re.compile(r"^(?:供稿|稿源|来源|作者|撰稿|通讯员|信息来源|文字|文|文/图|图/文|文图)\s*[:：]\s*(.{2,40})$")
+_LABELLED = re.compile(r"^(?:供稿单位|来稿单位|稿件来源|供稿|稿源|来源|作者|撰稿|通讯员|信息来源|文字|文|文/图|图/文|文图)\s*[:：]\s*(.{2,40})$")
 _SUFFIXED = re.compile(r"^(.{2,30}?)\s*(?:供稿|报送|供图)$")
 # Photo and text credits on their own line: `王五 摄`, `赵六 文/图`, `图/文 李四`.
 _CREDIT = re.compile(r"^(?:[\u4e00-\u9fff·]{2,5}[\s、]*){1,3}\s*(?:摄|摄影|文/图|图/文|文图|供图)$|^(?:文/图|图/文|摄影|文|图)\s*[:：/]?\s*[\u4e00-\u9fff·]{2,5}(?:[\s、]+[\u4e00-\u9fff·]{2,5}){0,2}$")

@@ -16,7 +16,7 @@ from lxml import etree, html
 
 from .text import clean_line
 
-BULLETS = "◆●▲△•■□★☆◇○▶►▪◎◼◾·"
+BULLETS = "◆●▲△•■□★☆◇○▶►▪◎◼◾·▍▌"
 
 _BLOCK_TAGS = frozenset(
     "p div section article header footer aside main nav h1 h2 h3 h4 h5 h6 li ul ol dl dt dd "

@@ -118,6 +118,8 @@ class Split:
 
 def is_title(text: str) -> bool:
     """A short line that reads as a headline rather than a sentence."""
+    if len(text) == 2:  # 曲靖, 九江: a two-character headline is a place label or nothing
+        return _is_place_label(text)
     if not 3 <= len(text) <= 48 or text.endswith(_TITLE_END_BAD) or _SENTENCE_PUNCT.search(text):
         return False
     if _ENUM_WORD.match(text) or _LABEL_LINE.match(text) or attribution_line(text):
@@ -355,8 +357,41 @@ def _take_outro(segments: list[Segment]) -> list[str]:
     return outro
 
 
+_PLACE_LABEL = re.compile(r"^([\u4e00-\u9fff]{2,7})\s*[:：]\s*(?=\S)")
+
+
+def _is_place_label(text: str) -> bool:
+    """The whole text is one place name: 南昌, 九江市, 青白江区."""
+    places = regions.place_mentions(to_simplified(text))
+    return len(places) == 1 and places[0] == to_simplified(text).replace(" ", "")
+
+
+def _by_place_labels(blocks: list[Block]) -> tuple[list[str], list[Segment], list[str]]:
+    """`南昌：6月14日，南昌县科协…`: each report opens with its place and a colon."""
+    intro: list[str] = []
+    segments: list[Segment] = []
+    current: Segment | None = None
+    for block in blocks:
+        match = _PLACE_LABEL.match(block.text)
+        if match and _is_place_label(match.group(1)):
+            if current is not None:
+                current.close()
+            label = match.group(1)
+            current = Segment(label, rule="place-labels", headline=[label], removed=[match.group(0)[len(label):]])
+            current.blocks.append(block.text[match.end():])
+            segments.append(current)
+        elif current is None:
+            intro.append(block.text)
+        else:
+            current.blocks.append(block.text)
+    if current is not None:
+        current.close()
+    return intro, segments, []
+
+
 _RULES = (
     ("bullets", _by_bullets),
+    ("place-labels", _by_place_labels),
     ("titled", _by_titles),
     ("lead-attribution", _by_lead_attributions),
     ("briefs", _by_attributions),
