@@ -5,6 +5,7 @@
   kexie evaluate [--verbose] [--check]
   kexie crawl (SPIDER | --all) [--since DATE] [--max-pages N] [--refetch] [--out DIR]
               [--database-url URL] [--redis-url URL --run-id ID --worker-id ID] [--jobdir DIR]
+              [-a NAME=VALUE] [-s/--set NAME=VALUE] [--httpcache] [--contact URL] [--replay [URL]]
   kexie new-source NAME URL --base {jcms,jpaas,trs,path,static}
   kexie capture URL [--name SOURCE/STEM] [--expected] [--force]
   kexie bench [--pages N] [--scale N1,N2,...] [--json FILE] [--plot FILE.png]
@@ -52,8 +53,8 @@ def _env(value: str | None, name: str) -> str | None:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from .crawl import (add_summaries, delete_run_keys, export_jsonl, output_settings, replay_settings, run_spiders,
-                        run_workers, spider_names, summary)
+    from .crawl import (add_summaries, delete_run_keys, demo_spider_args, export_jsonl, output_settings,
+                        replay_settings, run_spiders, run_workers, spider_names, summary)
     from .replay import ReplayServer
     from .storage import open_store
 
@@ -74,8 +75,10 @@ def _demo(args: argparse.Namespace) -> int:
                                 MAX_IDLE_TIME_BEFORE_CLOSE=2)
             if args.jobdir:
                 settings["JOBDIR"] = args.jobdir
-            # Every source's fixture site, one spider after another.
-            stats = run_spiders([(name, {"refetch": refetch}) for name in spider_names()], settings)
+            # Every source's fixture site, one spider after another; wechat last, on the
+            # originals the others stored (plus fixtures/wechat/urls.txt).
+            jobs = [(name, {"refetch": refetch, **demo_spider_args(name)}) for name in spider_names()]
+            stats = run_spiders(jobs, settings)
             by_source = {name: summary(st) for name, st in stats.items()}
             report = add_summaries(list(by_source.values()))
             if redis_url:
@@ -86,8 +89,10 @@ def _demo(args: argparse.Namespace) -> int:
             out.mkdir(parents=True, exist_ok=True)
             by_source, run_ids = {}, []
             for name in spider_names():  # each source's crawl shared by the N workers, in turn
+                extra_args = [x for k, v in demo_spider_args(name).items() for x in ("-a", f"{k}={v}")]
                 run_id, parts = run_workers(args.workers, name, replay_url=server.url, database_url=database_url,
-                                            redis_url=redis_url, refetch=refetch, log_level=args.log_level)
+                                            redis_url=redis_url, refetch=refetch, log_level=args.log_level,
+                                            extra=extra_args)
                 delete_run_keys(redis_url, run_id)
                 by_source[name], run_id = add_summaries(parts), run_ids.append(run_id)
             report = add_summaries(list(by_source.values()))
@@ -103,15 +108,40 @@ def _demo(args: argparse.Namespace) -> int:
     return 0 if report["errors"] == 0 else 1
 
 
-def _crawl(args: argparse.Namespace) -> int:
-    from .crawl import add_summaries, enabled_spiders, output_settings, replay_settings, run_spiders, summary
+LOCAL_REPLAY = "local"  # `--replay` given without a URL
 
+
+def _crawl(args: argparse.Namespace) -> int:
+    from .crawl import output_settings, replay_settings
+
+    if args.replay and args.replay != LOCAL_REPLAY and "://" not in args.replay and not args.spider:
+        args.spider, args.replay = args.replay, LOCAL_REPLAY  # `crawl --replay wechat`: the spider, not a URL
     if bool(args.spider) == bool(args.all):
         return _fail("name one spider, or --all")
     settings = output_settings(Path(args.out), _env(args.database_url, "KEXIE_DATABASE_URL"), feeds=not args.no_feeds)
     settings["LOG_LEVEL"] = args.log_level
+    if args.httpcache:
+        settings["HTTPCACHE_ENABLED"] = True
+    if args.contact:
+        settings["KEXIE_CONTACT_URL"] = args.contact
+    server = None
+    if args.replay == LOCAL_REPLAY:  # --replay without a URL: the bundled fixture site, here
+        from .replay import ReplayServer
+
+        server = ReplayServer().__enter__()
+        args.replay = server.url
     if args.replay:
         settings.update(replay_settings(args.replay))
+    try:
+        return _run_crawl(args, settings)
+    finally:
+        if server is not None:
+            server.__exit__(None, None, None)
+
+
+def _run_crawl(args: argparse.Namespace, settings: dict) -> int:
+    from .crawl import add_summaries, enabled_spiders, run_spiders, summary
+
     redis_url = _env(args.redis_url, "KEXIE_REDIS_URL")
     if redis_url:
         settings["KEXIE_REDIS_URL"] = redis_url
@@ -123,22 +153,33 @@ def _crawl(args: argparse.Namespace) -> int:
     for name, value in (("KEXIE_RUN_ID", args.run_id), ("KEXIE_WORKER_ID", args.worker_id), ("JOBDIR", args.jobdir)):
         if value:
             settings[name] = value
-    for pair in args.set:
-        name, sep, value = pair.partition("=")
-        if not sep:
-            return _fail(f"--set wants NAME=VALUE, got {pair!r}")
-        settings[name] = value
+    try:
+        settings.update(_pairs(args.set, "-s/--set"))
+        extra_args = _pairs(args.arg, "-a")
+    except ValueError as error:
+        return _fail(str(error))
     spiders = enabled_spiders(settings) if args.all else [args.spider]
     spider_args = {k: v for k, v in (("since", args.since), ("max_pages", args.max_pages)) if v}
     if args.refetch:
         spider_args["refetch"] = True
+    spider_args.update(extra_args)
     stats = run_spiders([(name, spider_args) for name in spiders], settings)
-    results = {name: summary(st) for name, st in stats.items()}
+    results = {name: {**summary(st), "finish_reason": st.get("finish_reason")} for name, st in stats.items()}
     if args.all:
         print(json.dumps({"spiders": results, **add_summaries(list(results.values()))}, ensure_ascii=False))
     else:
         print(json.dumps(results[args.spider], ensure_ascii=False))
     return 0
+
+
+def _pairs(items: list[str] | None, flag: str) -> dict[str, str]:
+    pairs = {}
+    for item in items or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise ValueError(f"{flag} wants NAME=VALUE, got {item!r}")
+        pairs[name] = value
+    return pairs
 
 
 def _evaluate(args: argparse.Namespace) -> int:
@@ -169,11 +210,13 @@ def _new_source(args: argparse.Namespace) -> int:
 
 def _capture(args: argparse.Namespace) -> int:
     from .capture import capture
-    from .settings import USER_AGENT
+    from .politeness import user_agent
+    from .settings import KEXIE_CONTACT_URL
 
     root = Path(args.root)
+    agent = user_agent(args.contact or KEXIE_CONTACT_URL)  # the crawl's own User-Agent
     try:
-        written = capture(args.url, args.name, root / "fixtures", USER_AGENT, force=args.force, expected=args.expected)
+        written = capture(args.url, args.name, root / "fixtures", agent, force=args.force, expected=args.expected)
     except (ValueError, FileExistsError) as error:
         return _fail(str(error))
     except OSError as error:  # no route, DNS, timeout: say so in one line
@@ -266,8 +309,16 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--jobdir", help="keep the queue here, so a stopped or killed crawl resumes")
     crawl.add_argument("--run-id", help="the distributed run to join (default: today's date, UTC+8)")
     crawl.add_argument("--worker-id", help="this worker's name in the run (default: host-pid)")
-    crawl.add_argument("--replay", metavar="URL", help="fetch every page from this replay server (tests, demo)")
-    crawl.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="any Scrapy setting")
+    crawl.add_argument("--replay", metavar="URL", nargs="?", const=LOCAL_REPLAY,
+                       help="fetch every page from this replay server (tests, demo); without URL: start the "
+                            "bundled fixture site on 127.0.0.1 and crawl it instead of the real one")
+    crawl.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
+                       help="any Scrapy setting (repeatable)")
+    crawl.add_argument("-a", "--arg", action="append", default=[], metavar="NAME=VALUE",
+                       help="spider argument (repeatable), e.g. -a urls=https://mp.weixin.qq.com/s/…")
+    crawl.add_argument("--httpcache", action="store_true",
+                       help="development: cache every fetched page under .scrapy/httpcache and replay it next time")
+    crawl.add_argument("--contact", metavar="URL", help="contact URL for the User-Agent (default: KEXIE_CONTACT_URL)")
     crawl.set_defaults(func=_crawl)
     new = sub.add_parser("new-source", help="scaffold a spider, its placeholder fixtures and its test")
     new.add_argument("name", help="spider name = file name, lower_snake_case (e.g. bast)")
@@ -282,6 +333,7 @@ def build_parser() -> argparse.ArgumentParser:
     cap.add_argument("--name", help="SOURCE/STEM, e.g. zast/list_p1 (default: derived from the URL)")
     cap.add_argument("--expected", action="store_true", help="also write <name>.expected.json from the current parse, for review")
     cap.add_argument("--force", action="store_true", help="replace a fixture that is not a placeholder")
+    cap.add_argument("--contact", metavar="URL", help="contact URL for the User-Agent (default: KEXIE_CONTACT_URL)")
     cap.add_argument("--root", default=str(CHECKOUT), help="the checkout whose fixtures/ to write into")
     cap.set_defaults(func=_capture)
 

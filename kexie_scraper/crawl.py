@@ -16,8 +16,11 @@ from scrapy.settings import Settings
 from .items import Article, Bulletin
 
 SUMMARY_KEYS = ("pages", "list_pages", "bulletin_pages", "bad_pages", "bulletins", "articles",
-                "duplicates_dropped", "known_bulletins", "skipped_stored_pages", "failed_pages",
-                "retried_failed_pages", "errors")
+                "duplicates_dropped", "near_duplicates", "known_bulletins", "skipped_stored_pages", "blocked",
+                "failed_pages", "retried_failed_pages", "errors")
+# The spider that runs last in the demo and in `crawl --all`: it fetches the 原文链接 the
+# others stored (and the WeChat posts of a URL list).
+LAST_SPIDERS = ("wechat",)
 
 
 def output_settings(out_dir: Path, database_url: str | None = None, feeds: bool = True) -> dict[str, Any]:
@@ -35,13 +38,16 @@ def output_settings(out_dir: Path, database_url: str | None = None, feeds: bool 
 
 
 def replay_settings(replay_url: str) -> dict[str, Any]:
-    """Crawl the local replay server of the fixture site, at full speed."""
+    """Crawl the local replay server of the fixture site, at full speed: its captcha pages
+    need no real back-off either."""
     return {
         "KEXIE_REPLAY_URL": replay_url,
         "DOWNLOAD_DELAY": 0,
         "AUTOTHROTTLE_ENABLED": False,
         "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
         "KEXIE_RETRY_BACKOFF_BASE": 0.1,  # a local server: retries need not wait long
+        "KEXIE_BLOCK_MIN_DELAY": 0.2,
+        "KEXIE_BLOCK_PAUSE": 0,
     }
 
 
@@ -54,17 +60,33 @@ def project_settings(settings: dict[str, Any] | None = None) -> Settings:
     return project
 
 
+def in_crawl_order(names) -> list[str]:
+    """Sorted, with ``LAST_SPIDERS`` at the end: they read what the others stored."""
+    return sorted(names, key=lambda name: (name in LAST_SPIDERS, name))
+
+
 def spider_names() -> list[str]:
+    """Every spider, in the order the demo runs them (``in_crawl_order``)."""
     from scrapy.spiderloader import SpiderLoader
 
-    return SpiderLoader.from_settings(project_settings()).list()
+    return in_crawl_order(SpiderLoader.from_settings(project_settings()).list())
 
 
 def enabled_spiders(settings: dict[str, Any] | None = None) -> list[str]:
     from scrapy.spiderloader import SpiderLoader
 
     loader = SpiderLoader.from_settings(project_settings(settings or {}))
-    return [name for name in sorted(loader.list()) if getattr(loader.load(name), "enabled", True)]
+    return [name for name in in_crawl_order(loader.list()) if getattr(loader.load(name), "enabled", True)]
+
+
+def demo_spider_args(name: str) -> dict[str, Any]:
+    """Spider arguments of the demo beyond ``refetch``: the wechat spider fetches the originals
+    collected in the store plus WeChat posts found elsewhere (a URL list, as a user would pass one)."""
+    if name == "wechat":
+        from .replay import FIXTURES_DIR
+
+        return {"from_store": "1", "urls_file": str(FIXTURES_DIR / "wechat" / "urls.txt")}
+    return {}
 
 
 def run_spiders(jobs: list[tuple[str, dict[str, Any]]], settings: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -107,18 +129,27 @@ def summary(stats: dict[str, Any]) -> dict[str, int]:
         "bulletins": int(stats.get("kexie/stored/bulletins", 0)),
         "articles": int(stats.get("kexie/stored/articles", 0)),
         "duplicates_dropped": int(stats.get("kexie/duplicates/articles", 0)),
+        "near_duplicates": int(stats.get("kexie/duplicates/by_minhash", 0)),
         "known_bulletins": int(stats.get("kexie/duplicates/bulletins", 0)),
         "skipped_stored_pages": int(stats.get("kexie/skipped_stored_pages", 0)),
-        # article pages that gave no article (an error page or a failed fetch), recorded in page_states
-        "failed_pages": int(stats.get("kexie/page_states/recorded", 0)),
+        "page_states": {k: int(v) for k, v in sorted(states.items()) if k != "ok"},
+        "blocked": int(stats.get("kexie/blocked", 0)),
+        # article page fetches that gave no article (an error page or a failed fetch), recorded in page_states
+        "failed_pages": int(stats.get("kexie/stored/page_states", 0)),
         # failures of earlier runs fetched again (retryable ones, from page_states)
         "retried_failed_pages": int(stats.get("kexie/retried_failed_pages", 0)),
         "errors": int(stats.get("log_count/ERROR", 0)),
     }
 
 
-def add_summaries(parts: list[dict[str, int]]) -> dict[str, int]:
-    return {key: sum(int(p.get(key, 0)) for p in parts) for key in SUMMARY_KEYS}
+def add_summaries(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    total: dict[str, Any] = {key: sum(int(p.get(key, 0)) for p in parts) for key in SUMMARY_KEYS}
+    states: dict[str, int] = {}
+    for part in parts:
+        for state, n in (part.get("page_states") or {}).items():
+            states[state] = states.get(state, 0) + int(n)
+    total["page_states"] = dict(sorted(states.items()))
+    return total
 
 
 def export_jsonl(database_url: str, out_dir: Path) -> dict[str, int]:

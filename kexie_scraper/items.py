@@ -74,6 +74,28 @@ class Article:
 
 
 @dataclass
+class PageState:
+    """A fetched page that gave no article: why, and whether a later run should try again.
+
+    Stored in ``page_states`` (keyed by canonical URL, attempts counted), never exported to
+    the article or bulletin feeds. A later successful fetch of the same URL clears it.
+    """
+
+    url: str | None = None
+    canonical_url: str | None = None
+    source: str | None = None
+    state: str = "ok"  # a kexie_scraper.parsing.pagestate value
+    # Short code of why: the page state, or for a failed fetch (state http_error) http_<status>,
+    # timeout, connection, truncated, too_large, robots, redirect … (resilience.classify_failure).
+    reason: str | None = None
+    retryable: bool = False
+    detail: str | None = None  # e.g. the captcha URL a 302 led to, or "HTTP 404"
+    crawled_at: str | None = None
+    # The fetched page's own URL (after redirects): the page batch it is written with.
+    page_url: str | None = None
+
+
+@dataclass
 class PageDone:
     """Internal marker, never exported: the last thing a fetched page produces.
 
@@ -86,21 +108,3 @@ class PageDone:
 
     url: str
     token: str | None = None
-
-
-@dataclass
-class PageState:
-    """A fetched (or refused) page that gave no article: why, and whether a later run should
-    try again. Stored in ``page_states`` (keyed by canonical URL, attempts counted, first and
-    last seen), never exported to the article or bulletin feeds; a later successful fetch of
-    the same URL clears it. Retryable ones are fetched again by the next run.
-    """
-
-    url: str | None = None  # the URL asked for (before any redirect)
-    canonical_url: str | None = None
-    source: str | None = None
-    state: str = "ok"  # a kexie_scraper.parsing.pagestate value (http_error: the fetch failed)
-    reason: str | None = None  # short code: the page state, or http_404, timeout, robots … (resilience.py)
-    retryable: bool = False
-    detail: str | None = None  # e.g. "HTTP 502", the exception message, the redirect refused
-    crawled_at: str | None = None

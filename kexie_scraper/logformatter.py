@@ -7,15 +7,15 @@ import logging
 
 from scrapy import logformatter
 
-from .items import PageDone
+from .items import PageDone, PageState
 
 
 class KexieLogFormatter(logformatter.LogFormatter):
     def dropped(self, item, exception, response, spider=None):
-        if isinstance(item, PageDone):  # the internal end-of-page marker: not worth a line
+        if isinstance(item, (PageDone, PageState)):  # the end-of-page marker; a recorded page state
             return None
         reason = str(exception)
-        expected = reason.startswith(("duplicate article", "known bulletin", "page state recorded"))
+        expected = reason.startswith(("duplicate article", "known bulletin", "page state"))
         return {
             "level": logging.DEBUG if expected else logging.WARNING,
             "msg": "Dropped: %(reason)s",

@@ -1,4 +1,19 @@
-"""Scrapy settings for kexie_scraper. Politeness first: these are public-interest sites."""
+"""Scrapy settings for kexie_scraper. Politeness first: these are public-interest sites.
+
+Politeness (tests/test_politeness.py holds these):
+* robots.txt is obeyed;
+* AutoThrottle adapts the delay to the server's latency, from a 1 s floor;
+* at most 2 requests at a time per domain;
+* the User-Agent names the project and a contact URL: set ``KEXIE_CONTACT_URL`` (setting
+  or environment variable; ``kexie crawl --contact URL``) to a page that says who runs
+  the crawl and how to reach them;
+* a captcha or rate-limit page slows the crawl down (``KEXIE_BLOCK_*``, see
+  ``spiders/base.py``) instead of retrying at full speed.
+
+Development: ``kexie crawl … --httpcache`` (or ``-s HTTPCACHE_ENABLED=1``) keeps every
+fetched page under ``.scrapy/httpcache`` and replays it on the next run, so parser work
+does not refetch the sites. Captcha and rate-limit pages are never cached.
+"""
 
 import os
 
@@ -6,12 +21,16 @@ BOT_NAME = "kexie_scraper"
 SPIDER_MODULES = ["kexie_scraper.spiders"]
 NEWSPIDER_MODULE = "kexie_scraper.spiders"
 
-USER_AGENT = "kexie_scraper/0.1 (+https://example.org/kexie_scraper; research crawler of public bulletins)"
+# Who runs this crawl: goes into the User-Agent (kexie_scraper/VERSION (+CONTACT_URL)).
+KEXIE_CONTACT_URL = os.environ.get("KEXIE_CONTACT_URL", "https://example.org/kexie_scraper")
+# Leave USER_AGENT unset: KexieUserAgentMiddleware builds it from KEXIE_CONTACT_URL. Setting
+# USER_AGENT explicitly (-s USER_AGENT=…) still wins.
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 1.0
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 120.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 30
 RETRY_TIMES = 2
@@ -36,6 +55,21 @@ KEXIE_RETRY_AFTER_SLOWS_DOMAIN = True  # a Retry-After also raises the domain's 
 RETRY_GIVE_UP_LOG_LEVEL = "WARNING"
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+
+# When a site answers with a captcha or a rate-limit page (HTTP 200, told by its text):
+KEXIE_BLOCK_MIN_DELAY = 30.0  # the domain's download delay becomes at least this (s) …
+KEXIE_BLOCK_DELAY_FACTOR = 4.0  # … or this many times what it was, whichever is more,
+KEXIE_BLOCK_MAX_DELAY = 600.0  # … up to this; AutoThrottle brings it down again on good pages.
+KEXIE_BLOCK_PAUSE = 60.0  # pause the whole crawl for this long (s; 0: no pause)
+KEXIE_BLOCK_RETRIES = 2  # retry a blocked page this many times in the same run
+KEXIE_BLOCK_GIVE_UP = 5  # stop the crawl after this many blocked pages in a row
+
+# HTTP cache for development: off by default (a crawl should see the sites as they are).
+HTTPCACHE_ENABLED = False
+HTTPCACHE_DIR = "httpcache"
+HTTPCACHE_EXPIRATION_SECS = 0  # never expire: delete the folder to refetch
+HTTPCACHE_POLICY = "kexie_scraper.politeness.KexieCachePolicy"
+HTTPCACHE_IGNORE_HTTP_CODES = [429, 500, 502, 503, 504]
 
 ITEM_PIPELINES = {
     "kexie_scraper.pipelines.NormalizePipeline": 300,
@@ -64,6 +98,8 @@ DOWNLOADER_MIDDLEWARES = {
     "kexie_scraper.resilience.GzipIntegrityMiddleware": 595,
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
     "kexie_scraper.resilience.SafeRedirectMiddleware": 600,
+    "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": None,
+    "kexie_scraper.politeness.KexieUserAgentMiddleware": 500,
     # Inert unless KEXIE_REPLAY_URL is set: then every request goes to the local fixture server.
     "kexie_scraper.replay.ReplayMiddleware": 950,
 }
@@ -88,6 +124,8 @@ KEXIE_REDIS_HEARTBEAT_TTL = 15  # seconds without a heartbeat before a worker's 
 MAX_IDLE_TIME_BEFORE_CLOSE = 10  # scrapy-redis: a worker stops after the shared queue stayed empty this long
 # Set by `kexie demo` and the tests: http://127.0.0.1:PORT of the replay server.
 KEXIE_REPLAY_URL = None
+# Near-duplicate threshold (estimated Jaccard of 3-character shingles): see kexie_scraper/neardup.py.
+KEXIE_NEARDUP_THRESHOLD = 0.5
 
 LOG_FORMATTER = "kexie_scraper.logformatter.KexieLogFormatter"
 # Passwords in database and Redis URLs are masked in every log line (kexie_scraper/redact.py).

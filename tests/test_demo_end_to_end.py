@@ -1,4 +1,9 @@
-"""`kexie demo` as a user runs it: a real crawl of the bundled fixture site, twice."""
+"""`kexie demo` as a user runs it: a real crawl of the bundled fixture site, twice.
+
+The demo runs every source's spider in turn, the wechat spider last: over the 原文链接 the
+scimall spider stored (12 WeChat originals) plus fixtures/wechat/urls.txt (3 posts found
+elsewhere).
+"""
 
 from __future__ import annotations
 
@@ -41,6 +46,11 @@ PER_SOURCE = {
     "scimall": (2, 14, 13, 52, 6),  # 7100013 reposts 7100002: its six articles are duplicates
     "sckx": (2, 17, 17, 17, 0),  # a full page of 15, then a short page
     "zast": (3, 5, 5, 7, 0),  # the in-page datastore + 2 dataproxy pages
+    # 12 originals from the store + 3 from urls.txt. The originals are the scimall bulletins
+    # (same WeChat key): their 49 articles are duplicates by id. The 2018 page: 3 new articles.
+    # The two posts without a link: 昆明 and 南海 are near-duplicates (MinHash) of 7100007's
+    # items, 顺德 is new.
+    "wechat": (0, 15, 3, 4, 49 + 2),
 }
 
 
@@ -49,6 +59,7 @@ def test_first_run_crawls_every_source(two_runs):
     from kexie_scraper.crawl import spider_names
 
     assert sorted(first["sources"]) == sorted(spider_names()) == sorted(PER_SOURCE)
+    assert list(first["sources"]) == spider_names() and spider_names()[-1] == "wechat"  # it reads what the others stored
     for name, (lists, pages, bulletins, articles, dupes) in PER_SOURCE.items():
         got = first["sources"][name]
         assert (got["list_pages"], got["bulletin_pages"], got["bulletins"], got["articles"], got["duplicates_dropped"]) == (
@@ -58,24 +69,52 @@ def test_first_run_crawls_every_source(two_runs):
 
 def test_first_run_stores_articles(two_runs):
     out, first, _, lines = two_runs
-    assert first["errors"] == 0 and first["bad_pages"] == 0
-    assert first["list_pages"] == 20 and first["bulletin_pages"] == 55
-    assert first["bulletins"] == 54
-    assert first["articles"] == len(lines) == 101
-    assert first["duplicates_dropped"] == 6
-    assert {k: first["stored_total"][k] for k in ("bulletins", "articles")} == {"bulletins": 54, "articles": 101}
-    assert first["stored_total"]["article_urls"] >= 101  # every URL an article was seen at
+    assert first["errors"] == 0 and first["bad_pages"] == 0 and first["blocked"] == 0 and first["page_states"] == {}
+    assert first["list_pages"] == 20 and first["bulletin_pages"] == 55 + 15
+    assert first["bulletins"] == 54 + 3 and first["known_bulletins"] == 1 + 12
+    assert first["articles"] == len(lines) == 101 + 4
+    assert first["duplicates_dropped"] == 6 + 51 and first["near_duplicates"] == 2
+    # Every URL an article was seen at: 105 stored + 57 sightings of duplicates; every page
+    # a bulletin was seen at: 57 + 13.
+    assert first["stored_total"] == {"bulletins": 57, "articles": 105, "article_urls": 162, "bulletin_sources": 70,
+                                     "page_states": 0}
     assert {a["source"] for a in lines} == set(PER_SOURCE)
 
 
 def test_second_run_adds_nothing(two_runs):
     out, first, second, lines = two_runs
     assert second["articles"] == 0 and second["bulletins"] == 0
-    assert second["duplicates_dropped"] == first["articles"] + first["duplicates_dropped"]
+    # The demo re-reads every page (the originals too): everything is a duplicate now.
+    assert second["bulletin_pages"] == first["bulletin_pages"] == 70 and second["known_bulletins"] == 70
+    assert second["duplicates_dropped"] == first["articles"] + first["duplicates_dropped"] == 162
+    assert second["stored_total"] == first["stored_total"]  # seen again: no new sightings either
     after = jsonl(out / "articles.jsonl")
     assert after == lines
     ids = [a["id"] for a in after]
     assert len(ids) == len(set(ids))
+
+
+def test_originals_are_stored_once_with_both_urls(two_runs):
+    out = two_runs[0]
+    db = sqlite3.connect(out / "kexie.sqlite")
+    seed = [r[0] for r in db.execute("SELECT id FROM articles WHERE bulletin_url LIKE '%7012345' ORDER BY position")]
+    assert len(seed) == 4
+    original = "https://mp.weixin.qq.com/s?__biz=MzI5MTMyNTI3NQ==&mid=2247489626&idx=3&sn=485ac65dbf57bb57d028447c49fd1805"
+    for article_id in seed:
+        urls = {r[0]: r[1] for r in db.execute(
+            "SELECT u.url, u.match FROM article_urls u JOIN articles a ON a.content_hash = u.content_hash WHERE a.id = ?",
+            (article_id,))}
+        assert urls == {"https://www.scimall.org.cn/article/detail?id=7012345": "stored", original: "id"}
+    # Every article of a bulletin with a WeChat original is seen at two URLs.
+    two = db.execute(
+        "SELECT count(*) FROM (SELECT content_hash FROM article_urls GROUP BY content_hash HAVING count(*) >= 2)"
+    ).fetchone()[0]
+    assert two == 49 + 2
+    near = db.execute("SELECT a.title, s.similarity FROM article_urls s JOIN articles a ON a.content_hash = s.content_hash "
+                      "WHERE s.match = 'minhash' ORDER BY a.title").fetchall()
+    # No link ties 7100007 to the WeChat posts: its 南海 and 昆明 reports matched by MinHash.
+    assert [t for t, _ in near] == ["佛山市南海区科协举办学习贯彻党的二十大精神宣讲会", "昆明市科协开展冬春季科普惠农活动"]
+    assert all(sim >= 0.5 for _, sim in near)
 
 
 def test_jsonl_is_utf8_not_escaped(two_runs):
@@ -95,7 +134,7 @@ def test_sqlite_matches_jsonl(two_runs):
         line = lines[aid]
         assert row["title"] == line["title"] and row["body"] == line["body"]
         assert row["region_code"] == line["region"]["code"]
-    assert db.execute("SELECT count(*) FROM bulletins").fetchone()[0] == 54
+    assert db.execute("SELECT count(*) FROM bulletins").fetchone()[0] == 54 + 3
     rare = db.execute("SELECT body FROM articles WHERE source = 'jxkx' AND body LIKE '%林𫖯博士%'").fetchall()
     assert len(rare) == 1  # a four-byte GB18030 character, through feeds and SQLite
     seed = db.execute(

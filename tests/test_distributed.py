@@ -68,11 +68,13 @@ def test_demo_with_workers(tmp_path, pg_url, redis_url):
     assert run.returncode == 0, run.stderr[-3000:]
     report = json.loads(run.stdout.strip().splitlines()[-1])
     # Exactly what one SQLite process stores over every source's fixture site (test_demo_end_to_end).
-    assert (report["bulletins"], report["articles"], report["duplicates_dropped"]) == (54, 101, 6)
-    assert report["stored_total"]["articles"] == 101 and report["pages_fetched_twice"] == 0
-    assert report["exported"] == {"articles": 101, "bulletins": 54}
+    # (the wechat spider last, on the originals the others stored and fixtures/wechat/urls.txt)
+    assert (report["bulletins"], report["articles"], report["duplicates_dropped"]) == (57, 105, 57)
+    assert report["near_duplicates"] == 2 and list(report["sources"])[-1] == "wechat"
+    assert report["stored_total"]["articles"] == 105 and report["pages_fetched_twice"] == 0
+    assert report["exported"] == {"articles": 105, "bulletins": 57}
     lines = (tmp_path / "articles.jsonl").read_text(encoding="utf-8").splitlines()
-    assert len(lines) == 101 and all(json.loads(x)["region"] for x in lines)
+    assert len(lines) == 105 and all(json.loads(x)["region"] for x in lines)
 
 
 def test_workers_need_redis(tmp_path):

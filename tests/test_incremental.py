@@ -91,11 +91,16 @@ def test_since_bounds_a_crawl(tmp_path):
 def test_crawl_all_runs_every_enabled_spider(tmp_path):
     from kexie_scraper.crawl import enabled_spiders
 
-    assert enabled_spiders() == ["cast", "imast", "jxkx", "scimall", "sckx", "zast"]
+    # wechat last: it fetches the 原文链接 the others stored.
+    assert enabled_spiders() == ["cast", "imast", "jxkx", "scimall", "sckx", "zast", "wechat"]
     with ReplayServer() as server:
         result = kexie("crawl", "--all", "--replay", server.url, "--out", str(tmp_path), "--log-level", "WARNING")
-    assert sorted(result["spiders"]) == enabled_spiders()
+    assert list(result["spiders"]) == enabled_spiders()
     assert result["articles"] == 101 and result["spiders"]["scimall"]["articles"] == 52
+    # The 12 originals of scimall bulletins: the same bulletins, their 49 articles duplicates by id.
+    wechat = result["spiders"]["wechat"]
+    assert (wechat["bulletin_pages"], wechat["articles"], wechat["known_bulletins"], wechat["duplicates_dropped"]) == (
+        12, 0, 12, 49)
 
 
 def test_crawl_needs_a_spider_or_all():
@@ -107,7 +112,10 @@ def test_incremental_demo_twice(tmp_path):
     # (the plain demo re-reads every page; test_demo_end_to_end covers it)
     first = kexie("demo", "--out", str(tmp_path), "--incremental")
     second = kexie("demo", "--out", str(tmp_path), "--incremental")
-    assert (first["bulletins"], first["articles"]) == (54, 101)
+    assert (first["bulletins"], first["articles"]) == (54 + 3, 101 + 4)
     # Only each channel's first list page is read again; its article pages are all stored.
-    assert (second["bulletins"], second["articles"], second["bulletin_pages"], second["skipped_stored_pages"]) == (0, 0, 0, 37)
+    # wechat: the originals are fetched already, the 3 pages of urls.txt are stored.
+    assert (second["bulletins"], second["articles"], second["bulletin_pages"], second["skipped_stored_pages"]) == (
+        0, 0, 0, 37 + 3)
     assert second["sources"]["scimall"]["skipped_stored_pages"] == 7
+    assert second["sources"]["wechat"]["skipped_stored_pages"] == 3

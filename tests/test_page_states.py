@@ -17,9 +17,14 @@ from kexie_scraper.parsing.page import parse_page
         (b"   \n ", "empty"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), "binary"),
         ("<html><body><div class='weui-msg'><h2 class='weui-msg__title warn'>该内容已被发布者删除</h2></div></body></html>".encode(), "deleted"),
-        ("<html><body><p>当前环境异常，完成验证后即可继续访问。</p><a id='js_verify'>去验证</a></body></html>".encode(), "verify"),
+        ("<html><body><p>当前环境异常，完成验证后即可继续访问。</p><a id='js_verify'>去验证</a></body></html>".encode(), "captcha"),
         ("<html><body><h2 class='weui-msg__title'>链接已过期</h2></body></html>".encode(), "expired"),
         ("<html><body><div id='js_content'></div></body></html>".encode(), "no_content"),
+        ("<html><body><h2 class='weui-msg__title warn'>此内容因违规无法查看</h2></body></html>".encode(), "removed"),
+        ("<html><body><h2 class='weui-msg__title'>此帐号处于帐号迁移流程中</h2></body></html>".encode(), "removed"),
+        ("<html><body><div class='global_error_msg warn'>参数错误</div></body></html>".encode(), "invalid"),
+        ("<html><body><script>document.write('你的访问过于频繁，需要从微信打开验证身份')</script></body></html>".encode(), "rate_limited"),
+        ("<html><body><script>window.picture_page_info_list = [{cdn_url: 'x'}];</script><p>配图说明</p></body></html>".encode(), "no_content"),
     ],
 )
 def test_states(data, state):
@@ -54,3 +59,14 @@ def test_cli_split_missing_file_one_line_error(tmp_path):
     )
     assert out.returncode == 1
     assert out.stderr.strip().count("\n") == 0 and out.stderr.startswith("kexie: error:")
+
+
+def test_the_captcha_url_alone_gives_captcha():
+    url = "https://mp.weixin.qq.com/mp/wappoc_appmsgcaptcha?poc_token=abc&target_url=https%3A%2F%2Fmp.weixin.qq.com%2Fs%3F__biz%3DQQ%3D%3D"
+    assert parse_page(b"<html><body><p>loading</p></body></html>", url=url).page_state == "captcha"
+
+
+def test_an_article_quoting_an_error_message_is_still_an_article():
+    text = "德阳市科协召开网络安全培训会，讲解“链接已过期”“参数错误”等常见提示的含义。" * 12
+    html = f"<html><body><div id='js_content'><p>{text}</p></div></body></html>".encode()
+    assert parse_page(html, url="https://mp.weixin.qq.com/s?__biz=QQ==&mid=1&idx=1&sn=x").page_state == "ok"

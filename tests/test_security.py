@@ -75,16 +75,22 @@ def test_hostile_text_is_stored_verbatim_and_runs_no_sql(db_url):
 
 def test_no_sql_is_built_from_strings():
     """Static check: every ``text()`` / ``exec_driver_sql()`` in the package gets a constant
-    (values go in as bound parameters, through SQLAlchemy Core everywhere else)."""
+    (values go in as bound parameters, through SQLAlchemy Core everywhere else). The only
+    exceptions are the migrations' ``ALTER TABLE`` of table and column names taken from the
+    schema module, each marked ``# identifiers, not values``."""
     offenders = []
     for path in (ROOT / "kexie_scraper").rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        source = path.read_text(encoding="utf-8")
+        lines = source.splitlines()
+        for node in ast.walk(ast.parse(source)):
             if isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", None)) in (
                     "text", "exec_driver_sql", "execute", "executescript"):
                 for arg in node.args[:1]:
                     if isinstance(arg, (ast.JoinedStr, ast.BinOp)) or (
                             isinstance(arg, ast.Call) and getattr(arg.func, "attr", None) == "format"):
-                        offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+                        # DDL with names from the schema module is marked so; values never are.
+                        if "# identifiers, not values" not in lines[node.lineno - 1]:
+                            offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert offenders == []
 
 

@@ -9,7 +9,7 @@ import scrapy
 from scrapy.utils.test import get_crawler
 
 from conftest import fixture_response, requests_of
-from kexie_scraper.items import Article, Bulletin
+from kexie_scraper.items import Article, Bulletin, PageState
 from kexie_scraper.spiders.scimall import ScimallSpider
 
 P1 = "scimall/list_channel_p1"
@@ -86,15 +86,13 @@ def test_article_page_older_than_since_yields_nothing():
     assert list(spider.parse_article(fixture_response("scimall/article_seed_difang_kexie"))) == []
 
 
-def test_deleted_page_yields_only_its_page_state_and_is_counted():
+def test_deleted_page_yields_only_its_state_and_is_counted():
     spider = make_spider()
     from scrapy.http import HtmlResponse, Request
 
     body = "<html><body><h2 class='weui-msg__title warn'>该内容已被发布者删除</h2></body></html>".encode()
     response = HtmlResponse(DETAIL.format(1), body=body, headers={"Content-Type": "text/html; charset=utf-8"}, request=Request(DETAIL.format(1)))
-    from kexie_scraper.items import PageState
-
-    out = list(spider.parse_article(response))
-    assert len(out) == 1 and isinstance(out[0], PageState)
-    assert (out[0].url, out[0].state, out[0].retryable) == (DETAIL.format(1), "deleted", False)
+    (state,) = list(spider.parse_article(response))  # no bulletin, no article: the state, to be recorded
+    assert isinstance(state, PageState)
+    assert (state.state, state.retryable, state.url, state.source) == ("deleted", False, DETAIL.format(1), "scimall")
     assert spider.crawler.stats.get_value("kexie/page_state/deleted") == 1

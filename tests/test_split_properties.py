@@ -92,7 +92,7 @@ def test_deterministic(blocks):
 def test_page_parser_never_raises_on_text(text):
     for is_text in (True, False):
         result = parse_page(text, url="https://example.org/a", is_text=is_text)
-        assert result.page_state in {"ok", "empty", "binary", "no_content", "deleted", "expired", "violation", "verify"}
+        assert result.page_state in {"ok", "empty", "binary", "no_content", "deleted", "removed", "expired", "invalid", "rate_limited", "captcha"}
         if result.page_state != "ok":
             assert result.articles == []
 

@@ -51,7 +51,8 @@ def test_page_write_is_an_upsert_with_exact_insert_counts(db_url):
         repost = store.write_page(PageBatch(url=REPOST, bulletin=bulletin("b2", REPOST),
                                             articles=[article(1, "b2", REPOST), article(3, "b2", REPOST)]))
         assert repost.inserted == ["a3-b2"] and repost.conflicted == ["a1-b2"]
-        assert store.counts() == {"bulletins": 2, "articles": 3, "article_urls": 4}
+        assert store.counts() == {"bulletins": 2, "articles": 3, "article_urls": 4, "bulletin_sources": 2,
+                                  "page_states": 0}
         assert store.article_known("a1-b1", "nope") and store.article_known("nope", "h2")
         assert not store.article_known("nope", "nope")
         assert store.bulletin_known("b2") and not store.bulletin_known("b3")
@@ -84,7 +85,8 @@ def test_a_failed_page_write_leaves_nothing(db_url):
         broken["body"] = None  # NOT NULL: the second row fails, so the whole page must roll back
         with pytest.raises(Exception):
             store.write_page(PageBatch(url=PAGE, bulletin=bulletin(), articles=[article(1), broken]))
-        assert store.counts() == {"bulletins": 0, "articles": 0, "article_urls": 0}
+        assert store.counts() == {"bulletins": 0, "articles": 0, "article_urls": 0, "bulletin_sources": 0,
+                                  "page_states": 0}
     finally:
         store.close()
 
@@ -110,7 +112,8 @@ def test_racing_writers_store_each_article_once(db_url):
         assert sum(len(r.inserted) for r in results) == 5
         assert sum(len(r.conflicted) for r in results) == 5 * 7
         assert sum(1 for r in results if r.bulletin_inserted) == 1
-        assert stores[0].counts() == {"bulletins": 1, "articles": 5, "article_urls": 40}
+        assert stores[0].counts() == {"bulletins": 1, "articles": 5, "article_urls": 40, "bulletin_sources": 8,
+                                      "page_states": 0}
     finally:
         for s in stores:
             s.close()
@@ -150,7 +153,9 @@ def test_a_0_1_database_is_upgraded_in_place(db_url):
     store = open_store(db_url)
     try:
         assert store.upgraded_from == 1 and store.schema_version() == schema.LATEST
-        assert store.counts() == {"bulletins": 1, "articles": 1, "article_urls": 1}  # sightings backfilled
+        assert store.counts() == {"bulletins": 1, "articles": 1, "article_urls": 1,  # sightings backfilled
+                                  "bulletin_sources": 1, "page_states": 0}
+        assert [(r["url"], r["match"]) for r in store.article_sources("a1")] == [(PAGE, "stored")]
         assert store.known_page_urls([PAGE]) == {PAGE}
         assert store.write_page(PageBatch(url=PAGE, articles=[article(1, content="h1")])).conflicted == ["a1-b1"]
     finally:
@@ -231,3 +236,178 @@ def test_bounded_set_forgets_least_recently_used():
     assert "a" in recent  # touch a: b is now the oldest
     recent.add("c")
     assert "b" not in recent and "a" in recent and "c" in recent and len(recent) == 2
+
+
+# --- v3: page states, where things were seen, MinHash signatures ------------------------------
+T1, T2, T3 = "2024-01-01T00:00:00+08:00", "2024-01-02T00:00:00+08:00", "2024-01-03T00:00:00+08:00"
+WECHAT = "https://mp.weixin.qq.com/s?__biz=QQ==&mid=1&idx=1&sn=a"
+LONG_BODY = "德阳市科协召开会议，部署全年科普工作，要求各县区科协抓好落实，确保各项任务按期完成，并加强基层科普阵地建设。"
+
+
+def test_page_state_counts_attempts_and_is_cleared_by_a_good_fetch(db_url):
+    store = open_store(db_url)
+    try:
+        record = {"canonical_url": WECHAT, "url": WECHAT, "source": "wechat", "state": "captcha", "retryable": True,
+                  "crawled_at": T1}
+        store.record_page_state(record)
+        store.write_page(PageBatch(url=WECHAT, page_state={**record, "state": "rate_limited", "crawled_at": T2}))
+        (row,) = store.page_states(retryable=True)
+        assert (row["state"], row["attempts"], row["first_seen_at"], row["last_seen_at"]) == ("rate_limited", 2, T1, T2)
+        assert store.page_states(retryable=False) == [] and store.page_states(source="scimall") == []
+        assert store.page_states(retryable=True, source="wechat") == [row]
+        # Fetched fine at last, by a longer form of the link: its bulletin clears the state.
+        fetched = bulletin("b1", WECHAT + "&chksm=x#rd", crawled=T3)
+        store.write_page(PageBatch(url=WECHAT, bulletin={**fetched, "source": "wechat", "original_url": WECHAT}))
+        assert store.page_states() == []
+        assert [(r["canonical_url"], r["source"]) for r in store.bulletin_sources("b1")] == [(WECHAT, "wechat")]
+    finally:
+        store.close()
+
+
+def test_original_urls_pending_only(db_url):
+    store = open_store(db_url)
+    try:
+        originals = [f"https://mp.weixin.qq.com/s?__biz=QQ==&mid={i}&idx=1&sn=s" for i in range(4)]
+        for i, original in enumerate(originals):
+            store.upsert_bulletin({**bulletin(f"b{i}", f"https://www.scimall.org.cn/article/detail?id={i}", T1),
+                                   "original_url": original})
+        store.upsert_bulletin(bulletin("x", "https://www.scimall.org.cn/article/detail?id=9", T1))
+        # b1's original fetched: the same bulletin, seen at its WeChat page.
+        store.write_page(PageBatch(url=originals[1], bulletin={**bulletin("b1", originals[1], T2),
+                                                                "original_url": originals[1]}))
+        store.record_page_state({"canonical_url": originals[2], "url": originals[2], "state": "deleted",
+                                 "retryable": False, "crawled_at": T2})
+        store.record_page_state({"canonical_url": originals[3], "url": originals[3], "state": "captcha",
+                                 "retryable": True, "crawled_at": T2})
+        assert store.original_urls(pending_only=False) == originals
+        assert store.original_urls() == [originals[0], originals[3]]  # a captcha is worth another try
+    finally:
+        store.close()
+
+
+def test_sightings_keep_how_they_matched_and_first_seen(db_url):
+    from kexie_scraper.storage.base import Seen
+
+    store = open_store(db_url)
+    try:
+        first = {**article(1), "crawled_at": T1}
+        store.write_page(PageBatch(url=PAGE, bulletin=bulletin(crawled=T1), articles=[first]))
+        store.write_page(PageBatch(url=WECHAT, seen=[Seen("h1", "b1", "minhash", 0.71, "wechat")],
+                                   page_state=None, bulletin=None, articles=[]))
+        store.write_page(PageBatch(url=WECHAT, bulletin={**bulletin("b9", WECHAT, T3), "source": "wechat"},
+                                   seen=[Seen("h1", "b9", "minhash", 0.71, "wechat")]))  # seen again later
+        rows = store.article_sources("a1-b1")
+        assert [(r["url"], r["match"], r["similarity"], r["source"]) for r in rows] == [
+            (PAGE, "stored", None, "scimall"), (WECHAT, "minhash", 0.71, "wechat")]
+        assert rows[1]["last_seen_at"] == T3 and rows[0]["first_seen_at"] == T1
+    finally:
+        store.close()
+
+
+def test_signatures_are_stored_with_the_page_and_found_by_band(db_url):
+    from kexie_scraper import neardup
+
+    store = open_store(db_url)
+    try:
+        mh = neardup.signature(neardup.text_of(None, LONG_BODY))
+        long_article = {**article(1), "body": LONG_BODY}
+        store.write_page(PageBatch(url=PAGE, bulletin=bulletin(), articles=[long_article],
+                                   signatures={"a1-b1": neardup.to_bytes(mh)}))
+        (found,) = store.signature_candidates(neardup.band_keys(mh))
+        assert (found.article_id, found.content_hash, found.region_code, found.page_url) == ("a1-b1", "h1", "510600", PAGE)
+        assert neardup.from_bytes(found.signature).jaccard(mh) == 1.0
+        other = neardup.signature(neardup.text_of(None, "完全不同的一段文字，讲的是另一个地方另一件事情，与上面那篇报道毫无关系可言。"))
+        assert store.signature_candidates(neardup.band_keys(other)) == []
+        # A copy that lost the race stores no second signature.
+        store.write_page(PageBatch(url=REPOST, bulletin=bulletin("b2", REPOST),
+                                   articles=[{**long_article, "id": "a1-b2", "bulletin_id": "b2", "bulletin_url": REPOST}],
+                                   signatures={"a1-b2": neardup.to_bytes(mh)}))
+        assert [c.article_id for c in store.signature_candidates(neardup.band_keys(mh))] == ["a1-b1"]
+    finally:
+        store.close()
+
+
+def test_upgrade_to_v3_backfills_sources_and_signatures(db_url):
+    """A database of an older version gets the v3 records of what it already holds."""
+    from kexie_scraper import neardup
+
+    _create_0_1(db_url)
+    engine = create_engine(db_url)
+    wechat_page = "https://mp.weixin.qq.com/s/AbCdEf"
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO bulletins (id, url, source, original_url, page_state, crawled_at, first_seen_at) "
+                          "VALUES ('b2', :u, 'wechat', :o, 'ok', 't1', 't1')"), {"u": wechat_page, "o": WECHAT})
+        conn.execute(text("INSERT INTO articles (id, content_hash, bulletin_id, bulletin_url, position, body, region_code,"
+                          " first_seen_at) VALUES ('a2', 'h2', 'b2', :u, 1, :b, '510600', 't1')"),
+                     {"u": wechat_page, "b": LONG_BODY})
+    engine.dispose()
+    store = open_store(db_url)
+    try:
+        assert store.upgraded_from == 1 and store.schema_version() == schema.LATEST == 4
+        assert [(r["url"], r["match"]) for r in store.article_sources("a2")] == [(wechat_page, "stored")]
+        # A WeChat page is known by the long link it names.
+        assert [r["canonical_url"] for r in store.bulletin_sources("b2")] == [WECHAT]
+        assert [r["canonical_url"] for r in store.bulletin_sources("b1")] == [PAGE]
+        mh = neardup.signature(neardup.text_of(None, LONG_BODY))
+        assert [c.article_id for c in store.signature_candidates(neardup.band_keys(mh))] == ["a2"]  # '正文' is too short
+    finally:
+        store.close()
+
+
+def test_a_v2_database_is_upgraded_to_v3(db_url):
+    """A database written by the version before v3 (article_urls without match etc.): the
+    columns are added in place and the sightings told apart."""
+    _create_0_1(db_url)
+    engine = create_engine(db_url)
+    with engine.begin() as conn:  # what version 2 left: article_urls as it was then, versions 1 and 2
+        conn.exec_driver_sql("CREATE TABLE article_urls (content_hash TEXT NOT NULL, url TEXT NOT NULL, bulletin_id TEXT, "
+                             "first_seen_at TEXT, PRIMARY KEY (content_hash, url))")
+        conn.exec_driver_sql("CREATE INDEX article_urls_url ON article_urls (url)")
+        conn.exec_driver_sql("CREATE TABLE kexie_schema_version (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")
+        conn.exec_driver_sql("INSERT INTO kexie_schema_version VALUES (1, '(before versioning)'), (2, 't0')")
+        conn.execute(text("INSERT INTO article_urls VALUES ('h1', :p, 'b1', 't0'), ('h1', :r, 'b2', 't1')"),
+                     {"p": PAGE, "r": REPOST})
+    engine.dispose()
+    store = open_store(db_url)
+    try:
+        assert store.upgraded_from == 2 and store.schema_version() == schema.LATEST
+        rows = store.article_sources("a1")
+        assert [(r["url"], r["match"], r["first_seen_at"], r["last_seen_at"]) for r in rows] == [
+            (PAGE, "stored", "t0", "t0"), (REPOST, "content_hash", "t1", "t1")]
+        assert store.counts() == {"bulletins": 1, "articles": 1, "article_urls": 2, "bulletin_sources": 1,
+                                  "page_states": 0}
+        # And it is written to as usual: a sighting seen again only moves last_seen_at.
+        store.write_page(PageBatch(url=REPOST, seen=[("h1", "b2")]))
+        assert [r["match"] for r in store.article_sources("a1")] == ["stored", "content_hash"]
+    finally:
+        store.close()
+
+
+def test_a_v3_database_gains_the_reason_of_its_page_states(db_url):
+    """Version 4 adds ``page_states.reason`` in place: old rows keep theirs (no reason), new
+    ones carry it, and the next run's retry list reads it all."""
+    store = open_store(db_url)
+    store.close()
+    engine = create_engine(db_url)
+    with engine.begin() as conn:  # back to what version 3 left
+        conn.exec_driver_sql("ALTER TABLE page_states DROP COLUMN reason")
+        conn.exec_driver_sql("DELETE FROM kexie_schema_version WHERE version = 4")
+        conn.execute(text("INSERT INTO page_states (canonical_url, url, source, state, retryable, detail, attempts) "
+                          "VALUES (:u, :u, 'scimall', 'http_error', :t, 'HTTP 503', 1)"), {"u": PAGE, "t": True})
+    engine.dispose()
+    store = open_store(db_url)
+    try:
+        assert store.upgraded_from == 3 and store.schema_version() == schema.LATEST == 4
+        store.record_page_state({"url": REPOST, "canonical_url": REPOST, "source": "scimall", "state": "http_error",
+                                 "reason": "timeout", "retryable": True, "detail": "took too long",
+                                 "crawled_at": "2024-06-01T10:00:00+08:00"})
+        store.record_page_state({"url": PAGE + "0", "canonical_url": PAGE + "0", "source": "scimall",
+                                 "state": "deleted", "reason": "deleted", "retryable": False,
+                                 "crawled_at": "2024-06-01T10:00:00+08:00"})
+        reasons = {r["url"]: r["reason"] for r in store.page_states()}
+        assert reasons == {PAGE: None, REPOST: "timeout", PAGE + "0": "deleted"}
+        assert sorted(store.retry_urls("scimall", 5)) == sorted([PAGE, REPOST])
+        assert store.retry_urls("scimall", 1) == []  # tried once already: beyond max attempts 1
+        assert store.settled_failures([PAGE, REPOST, PAGE + "0"]) == {PAGE + "0"}
+    finally:
+        store.close()

@@ -7,6 +7,7 @@ All selectors for article pages live here so a real capture can replace the gues
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass, field
 from typing import Callable
@@ -55,6 +56,10 @@ def _first_element(tree: etree._Element, selectors: tuple[CSSSelector, ...]) -> 
     return None
 
 
+# Fields where a layout's script-read value beats its selector-read value (``extras_first``).
+_EXTRAS_WIN = frozenset(("published_at", "original_url", "publisher_alias"))
+
+
 @dataclass(frozen=True)
 class Layout:
     name: str
@@ -65,6 +70,9 @@ class Layout:
     publisher: tuple[CSSSelector, ...] = ()
     # Extra fields read from scripts or odd places (WeChat's `var ct`, the profile alias).
     extras: Callable[[etree._Element, str], dict] | None = field(default=None, compare=False)
+    # Whether ``extras`` outrank the selectors (WeChat: `var ct` beats an empty or date-only
+    # visible date) or only fill what the selectors left empty.
+    extras_first: bool = False
 
     def matches(self, tree: etree._Element) -> bool:
         return any(sel(tree) for sel in self.fingerprint)
@@ -76,7 +84,7 @@ class Layout:
         fields.publisher = _source_of(_first_text(tree, self.publisher))
         if self.extras:
             for key, value in self.extras(tree, raw).items():
-                if value and not getattr(fields, key):
+                if value and (not getattr(fields, key) or (self.extras_first and key in _EXTRAS_WIN)):
                     setattr(fields, key, value)
         if not fields.published_at or not fields.publisher:
             line = info_line(tree)
@@ -125,12 +133,44 @@ def info_line(tree: etree._Element) -> str | None:
     return None
 
 
-# --- WeChat (mp.weixin.qq.com) -------------------------------------------------------------
-# Inline JS: `var ct = "1608818529";`, and the `"" || "value"` idiom for biz/mid/idx/sn.
-_JS_CT = re.compile(r"var\s+ct\s*=\s*\"(\d+)\"")
-_JS_CREATE = re.compile(r"var\s+(?:createTime|publish_time)\s*=\s*['\"]([^'\"]+)['\"]")
-_JS_LINK = re.compile(r"var\s+msg_link\s*=\s*\"([^\"]+)\"")
-_ALIAS = CSSSelector("#js_profile_qrcode p.profile_meta")
+# --- WeChat (mp.weixin.qq.com), design/sources.md §2.2 -------------------------------------
+# The visible date (`em#publish_time`) is empty in the server HTML; the reliable one is in
+# inline JS: `var ct = "1608818529";` (unix), `var createTime = '2020-12-24 22:02'`, and on
+# 2018 pages `var publish_time = "2018-09-14" || "";`. JS strings use the `"" || "value"`
+# idiom, so a variable's value is its first non-empty literal.
+_JS_STRING = r"(?:\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*')"
+_JS_LITERAL = re.compile(_JS_STRING)
+_ALIAS = CSSSelector("#js_profile_qrcode p.profile_meta, .profile_meta")
+
+
+def _js_var(raw: str, name: str) -> str | None:
+    """The first non-empty string literal assigned to ``var name`` (skipping `"" ||`)."""
+    pattern = re.compile(rf"var\s+{name}\s*=\s*((?:{_JS_STRING}\s*(?:\|\|\s*)?)+)")
+    for match in pattern.finditer(raw):
+        for literal in _JS_LITERAL.findall(match.group(1)):
+            value = _js_unescape(literal[1:-1]).strip()
+            if value:
+                return value
+    return None
+
+
+def _js_unescape(value: str) -> str:
+    """`\\x0a`, `\\x26`, `\\u4e2d`, `\\"` and HTML entities inside JS strings."""
+    value = re.sub(r"\\x([0-9a-fA-F]{2})", lambda m: chr(int(m.group(1), 16)), value)
+    value = re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), value)
+    value = re.sub(r"\\(.)", r"\1", value)
+    return html.unescape(value)
+
+
+def _wechat_link(raw: str) -> str | None:
+    link = _js_var(raw, "msg_link")
+    if link:
+        return unescape_url(link)
+    parts = {k: _js_var(raw, k) for k in ("biz", "mid", "idx", "sn")}
+    if parts["biz"] and parts["mid"] and parts["idx"]:
+        query = f"__biz={parts['biz']}&mid={parts['mid']}&idx={parts['idx']}" + (f"&sn={parts['sn']}" if parts["sn"] else "")
+        return "https://mp.weixin.qq.com/s?" + query
+    return None
 
 
 def _wechat_extras(tree: etree._Element, raw: str) -> dict:
@@ -139,27 +179,41 @@ def _wechat_extras(tree: etree._Element, raw: str) -> dict:
         label = clean_line(meta.findtext(".//label") or "")
         if label.startswith("微信号"):
             alias = clean_line("".join(meta.xpath(".//span//text()"))) or None
-    published = None
-    if match := _JS_CT.search(raw):
-        published = dates.from_unix(match.group(1))
-    if not published and (match := _JS_CREATE.search(raw)):
-        published = dates.parse_date(match.group(1))
-    link = _JS_LINK.search(raw)
+            break
+    published = dates.from_unix(_js_var(raw, "ct"))
+    for name in ("createTime", "publish_time"):
+        published = published or dates.parse_date(_js_var(raw, name))
+    title = _js_var(raw, "msg_title")
     return {
+        "title": clean_line(title) if title else None,
+        "publisher": clean_line(_js_var(raw, "nickname") or "") or None,
         "publisher_alias": alias,
         "published_at": published,
-        "original_url": unescape_url(link.group(1)) if link else None,
+        "original_url": _wechat_link(raw),
     }
 
 
+# The 2018 layout: h2 title, `a#post-user` account name, `em#post-date` YYYY-MM-DD.
+WECHAT_2018 = Layout(
+    name="wechat_2018",
+    fingerprint=_css("a#post-user", "em#post-date"),
+    content=_css("#js_content"),
+    title=_css("#activity-name", "h2.rich_media_title", 'meta[property="og:title"]'),
+    publisher=_css("a#post-user", ".profile_nickname"),
+    extras=_wechat_extras,
+    extras_first=True,
+)
+
+# 2020 and later: h1 title, `#js_name` inside `#profileBt`, date only in JS.
 WECHAT_2020 = Layout(
     name="wechat_2020",
     fingerprint=_css("#js_content", "#activity-name"),
     content=_css("#js_content"),
     title=_css("#activity-name", 'meta[property="og:title"]'),
     date=_css("em#publish_time", "em#post-date"),
-    publisher=_css("#js_name", "a#post-user", ".profile_nickname"),
+    publisher=_css("#js_name", ".wx_follow_nickname", ".profile_nickname"),
     extras=_wechat_extras,
+    extras_first=True,
 )
 
 # --- 科技工作者之家 (scimall) — modelled, not captured: see fixtures/scimall/README.md ---------
@@ -212,7 +266,7 @@ SCKX_V1 = Layout(
     publisher=_css('meta[name="ContentSource"]', "div.center-content .news-info"),
 )
 
-LAYOUTS: tuple[Layout, ...] = (SCIMALL_V1, WECHAT_2020, SCKX_V1, TRS, HANWEB)
+LAYOUTS: tuple[Layout, ...] = (SCIMALL_V1, WECHAT_2018, WECHAT_2020, SCKX_V1, TRS, HANWEB)
 
 
 # --- Generic fallback -----------------------------------------------------------------------

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from lxml.cssselect import CSSSelector
+
 from ..items import Article, Bulletin, Region
 from . import identity, pagestate, regions
 from .attribution import org_of_attribution
@@ -20,6 +22,8 @@ from .metadata import strip_metadata
 from .split import Segment, lead_org, split_blocks
 from .text import clean_line, hash_form
 from .urls import canonical_url, canonical_wechat_url, is_safe_http_url
+
+_JS_CONTENT = CSSSelector("#js_content")
 
 
 # A bulletin has tens of paragraphs (the largest fixture: 27). Splitting costs ~1.5 ms per
@@ -58,6 +62,9 @@ def parse_page(
     ``title_hint``: the title a list page gave the link, used when the page names none.
     """
     bulletin = Bulletin(source=source, url=url, canonical_url=canonical_url(url) if url else None)
+    by_url = pagestate.classify_url(url)
+    if by_url:  # e.g. WeChat's captcha wall, whatever its body says
+        return _empty(bulletin, by_url)
     if isinstance(data, bytes):
         if not data.strip():
             return _empty(bulletin, pagestate.EMPTY)
@@ -77,6 +84,9 @@ def parse_page(
             return _empty(bulletin, pagestate.EMPTY)
         fields = extract_fields(tree, text)
         layout = fields.layout
+        if pagestate.is_image_share(text) and not _JS_CONTENT(tree):
+            # A WeChat image-share post (item_show_type 8): pictures only, no #js_content.
+            return _empty(bulletin, pagestate.NO_CONTENT, layout)
         blocks = element_blocks(fields.content) if fields.content is not None else []
         state = pagestate.classify_text(text, sum(len(b.text) for b in blocks))
         if state != pagestate.OK:

@@ -73,6 +73,15 @@ def canonical_url(url: str) -> str:
     return canonicalize_url(unescape_url(url), keep_fragments=False)
 
 
+def bulletin_page_key(url: str | None, original_url: str | None = None) -> str:
+    """The form under which a bulletin's page is recorded (``bulletin_sources``): a WeChat
+    page by the long link it names (its ``original_url``), whatever form (short link, extra
+    parameters) it was fetched by; any other page by its canonical URL."""
+    if url and original_url and urlsplit(url).hostname == "mp.weixin.qq.com":
+        return canonical_wechat_url(original_url) or canonical_url(url)
+    return canonical_url(url) if url else ""
+
+
 _SAFE_SCHEMES = ("http", "https")
 _URL_IN_TEXT = re.compile(r"https?://[^\s<>\"'，。；）)】]+")
 

@@ -1,10 +1,15 @@
-"""Write each page's bulletin and articles to the database in one transaction.
+"""Write each page's bulletin, articles, sightings and page state to the database in one transaction.
 
 Items are collected per page (``PageBatch``) and written when the page's ``PageDone``
 marker arrives — after all of the page's items, since pipelines handle one response's
 items in order — or at close. Then the scheduler is told the page's request is done.
 Counts come from what the database says was inserted, so they stay exact when
 several workers share one database.
+
+Every stored article and bulletin also gets its first sighting (the page it was stored
+from: ``article_urls`` with match ``stored``, ``bulletin_sources``); duplicates add
+theirs through the dedupe pipeline. A ``PageState`` (the page gave no article) is
+written with its page too, into ``page_states``.
 """
 
 from __future__ import annotations
@@ -35,18 +40,17 @@ class StorePipeline:
             scheduling.request_done(self.crawler, item.token)
             raise DropItem("page done")
         data = ItemAdapter(item).asdict()
-        if isinstance(item, PageState):
-            # A page that gave no article: recorded on its own (it is all the page produced).
-            crawler_store(self.crawler).record_page_state(data)
-            self.stats.inc_value("kexie/page_states/recorded")
-            raise DropItem(f"page state recorded: {data.get('url')} {data.get('state')}")
         if isinstance(item, Article):
             page_batch(self.crawler, data.get("bulletin_url")).articles.append(data)
         elif isinstance(item, Bulletin):
             page_batch(self.crawler, data.get("url")).bulletin = data
+        elif isinstance(item, PageState):
+            page_batch(self.crawler, data.get("page_url") or data.get("url")).page_state = data
         pages = crawler_pages(self.crawler)
         while len(pages) > MAX_OPEN_PAGES:
             self.flush(next(iter(pages)))
+        if isinstance(item, PageState):
+            raise DropItem(f"page state {data.get('state')} recorded")  # never exported
         return item
 
     def flush(self, key: str) -> None:
@@ -57,6 +61,8 @@ class StorePipeline:
         if result.bulletin_inserted is not None:
             self.stats.inc_value("kexie/stored/bulletins" if result.bulletin_inserted else "kexie/duplicates/bulletins")
         self.stats.inc_value("kexie/stored/articles", len(result.inserted))
+        if batch.page_state is not None:
+            self.stats.inc_value("kexie/stored/page_states")
         if result.conflicted:
             self.stats.inc_value("kexie/duplicates/articles", len(result.conflicted))
             self.stats.inc_value("kexie/duplicates/raced", len(result.conflicted))

@@ -26,6 +26,7 @@ import scrapy
 from parsel import Selector
 from scrapy.http import Response, TextResponse
 
+from scrapy.exceptions import CloseSpider, IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from ..items import Bulletin, PageDone, PageState
@@ -115,8 +116,7 @@ class BulletinSpider(scrapy.Spider):
         # captcha …): fetched again, whether or not a list page still leads to them.
         for url in self.failed_pages_to_retry():
             self.crawler.stats.inc_value("kexie/retried_failed_pages")
-            yield scrapy.Request(url, callback=self.parse_article, errback=self.request_failed,
-                                 cb_kwargs={"list_title": None})
+            yield self.article_request(url)
 
     def failed_pages_to_retry(self) -> list[str]:
         crawler = getattr(self, "crawler", None)
@@ -214,8 +214,7 @@ class BulletinSpider(scrapy.Spider):
             if canonical_url(entry.url) in known:
                 self.crawler.stats.inc_value("kexie/skipped_stored_pages")
                 continue
-            yield scrapy.Request(entry.url, callback=self.parse_article, errback=self.request_failed,
-                                 cb_kwargs={"list_title": entry.title})
+            yield self.article_request(entry.url, list_title=entry.title)
         all_known = bool(recent) and len(known) == len({canonical_url(e.url) for e in recent})
         if all_known:
             self.logger.info("list page %s: every article is stored already, paging ends here", response.url)
@@ -241,49 +240,111 @@ class BulletinSpider(scrapy.Spider):
         return store.known_page_urls(canonical) | store.settled_failures(canonical)
 
     def request_failed(self, failure):
-        """Errback of every request: log, and close the page (so a durable queue forgets it).
-
-        A failure the web is expected to produce (an HTTP error, a timeout, a reset, a
-        truncated body, robots.txt, a refused redirect, a body over DOWNLOAD_MAXSIZE) is a
-        warning; anything else an error.
-        """
+        """Errback of every request: log, record a failed bulletin page in ``page_states``
+        (with the reason and whether a later run should try again: resilience.classify_failure),
+        and close the page (so a durable queue forgets it). A failure the web is expected to
+        produce (an HTTP error, a timeout, a reset, a truncated body, robots.txt, a refused
+        redirect, a body over DOWNLOAD_MAXSIZE) is a warning; anything else an error."""
         request = failure.request
         reason, retryable, detail = classify_failure(failure)
         self.crawler.stats.inc_value("kexie/failed_requests")
         self.crawler.stats.inc_value(f"kexie/failed/{reason}")
         url = failure.value.response.url if failure.check(HttpError) else real_url(request)
-        asked = asked_url(request)
+        asked = request.meta.get(self.URL_META) or asked_url(request)
         expected = reason in EXPECTED_REASONS or reason.startswith("http_")
         (self.logger.warning if expected else self.logger.error)(
             "%s: %s (%s), nothing stored", asked, detail, "retryable" if retryable else "permanent")
-        if getattr(request.callback, "__name__", "") == "parse_article":  # list pages are re-read every run anyway
-            yield self.page_state(asked, pagestate.HTTP_ERROR, reason, retryable, detail)
+        if request.callback == self.parse_article or self.URL_META in request.meta:
+            # (list pages are not recorded: every run reads a channel from its first page again)
+            self.crawler.stats.inc_value(f"kexie/page_state/{pagestate.HTTP_ERROR}")
+            yield self.page_state(asked, pagestate.HTTP_ERROR, detail, retryable, page_url=url, reason=reason)
         yield PageDone(url=url, token=request.meta.get(TOKEN))
 
-    def page_state(self, url: str, state: str, reason: str | None = None, retryable: bool | None = None,
-                   detail: str | None = None) -> PageState:
-        """The record of a page that gave no article (table ``page_states``)."""
-        return PageState(url=url, canonical_url=canonical_url(url), source=self.name, state=state,
-                         reason=reason or state,
-                         retryable=state in pagestate.RETRYABLE if retryable is None else retryable, detail=detail)
-
     # --- bulletin pages --------------------------------------------------------------------
+    URL_META = "kexie_url"  # the URL we asked for, kept through redirects (a 302 to a captcha)
+    RETRY_META = "kexie_block_retries"
+
+    def article_request(self, url: str, list_title: str | None = None, **meta: Any) -> scrapy.Request:
+        kwargs = {"list_title": list_title} if list_title else {}
+        return scrapy.Request(url, callback=self.parse_article, errback=self.request_failed,
+                              cb_kwargs=kwargs, meta={self.URL_META: url, **meta})
+
     def parse_article(self, response: Response, list_title: str | None = None):
         content_type = response.headers.get("Content-Type", b"").decode("latin-1") or None
         result = parse_page(
             response.body, url=response.url, content_type=content_type, source=self.name, title_hint=list_title
         )
         self.crawler.stats.inc_value(f"kexie/page_state/{result.page_state}")
+        if not pagestate.is_blocked(result.page_state):
+            self._blocked_in_a_row = 0  # the site answered with a real page
         if result.page_state != pagestate.OK:
-            asked = asked_url(response.request) if response.request is not None else response.url
+            asked = ((response.meta.get(self.URL_META) or asked_url(response.request))
+                     if response.request is not None else response.url)
             self.logger.warning("page %s: %s, nothing stored", asked, result.page_state)
-            yield self.page_state(asked, result.page_state,
-                                  detail=f"after a redirect to {response.url}" if asked != response.url else None)
+            yield self.page_state(asked, result.page_state, response.url if response.url != asked else None,
+                                  page_url=response.url)
+            if pagestate.is_blocked(result.page_state):
+                yield from self.blocked(response, asked, result.page_state)
             return
         if self.since and result.bulletin.published_at and result.bulletin.published_at[:10] < self.since.isoformat():
             return
         yield result.bulletin
         yield from result.articles
+
+    def page_state(self, url: str, state: str, detail: str | None = None, retryable: bool | None = None,
+                   page_url: str | None = None, reason: str | None = None) -> PageState:
+        """``url``: the page asked for; ``page_url``: the response's (the page batch it goes with);
+        ``reason``: the short code of why (default: the state)."""
+        return PageState(
+            url=url, canonical_url=canonical_url(url), source=self.name, state=state, reason=reason or state,
+            retryable=state in pagestate.RETRYABLE if retryable is None else retryable, detail=detail,
+            page_url=page_url or url,
+        )
+
+    # --- when the site pushes back (captcha, rate limit) ------------------------------------
+    _blocked_in_a_row = 0
+
+    def blocked(self, response: Response, url: str, state: str):
+        """Slow down instead of hammering: raise this domain's download delay, pause the
+        crawl for a while, try the page again later in this run (a few times), and after
+        too many blocks in a row stop — what is left stays pending in the store."""
+        settings = self.crawler.settings
+        self._blocked_in_a_row += 1
+        self.crawler.stats.inc_value("kexie/blocked")
+        delay = self.slow_down(response)
+        self.logger.warning(
+            "%s on %s (%d in a row): download delay now %.1f s%s", state, url, self._blocked_in_a_row, delay or 0,
+            f", pausing {settings.getfloat('KEXIE_BLOCK_PAUSE'):.1f} s" if settings.getfloat("KEXIE_BLOCK_PAUSE") > 0 else "",
+        )
+        if self._blocked_in_a_row >= settings.getint("KEXIE_BLOCK_GIVE_UP", 5):
+            raise CloseSpider(f"blocked: {self._blocked_in_a_row} {state} pages in a row")
+        tries = response.meta.get(self.RETRY_META, 0)
+        if tries < settings.getint("KEXIE_BLOCK_RETRIES", 2):
+            retry = self.article_request(url, **{self.RETRY_META: tries + 1})
+            yield retry.replace(dont_filter=True, priority=-10)
+
+    def slow_down(self, response: Response) -> float | None:
+        """Raise the delay of the download slot the blocked response came through; pause the engine."""
+        try:
+            engine = self.crawler.engine
+        except (AttributeError, RuntimeError):  # not crawling (a unit test calling the callback)
+            engine = None
+        if engine is None:
+            return None
+        settings = self.crawler.settings
+        key = response.request.meta.get("download_slot") if response.request is not None else None
+        slot = engine.downloader.slots.get(key) if key is not None else None
+        delay = None
+        if slot is not None:
+            delay = max(slot.delay * settings.getfloat("KEXIE_BLOCK_DELAY_FACTOR", 4.0), settings.getfloat("KEXIE_BLOCK_MIN_DELAY", 30.0))
+            slot.delay = delay = min(delay, settings.getfloat("KEXIE_BLOCK_MAX_DELAY", 600.0))
+        pause = settings.getfloat("KEXIE_BLOCK_PAUSE", 0.0)
+        if pause > 0 and not engine.paused:
+            from twisted.internet import reactor
+
+            engine.pause()
+            reactor.callLater(pause, _resume, engine)
+        return delay
 
     @staticmethod
     def with_query(url: str, **params: Any) -> str:
@@ -311,6 +372,15 @@ def safe_join(response: Response, href: str) -> str | None:
 
 
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _resume(engine) -> None:
+    """Unpause, and wake the engine now rather than at its next 5-second heartbeat."""
+    engine.unpause()
+    slot = getattr(engine, "_slot", None)  # Scrapy internals: best effort only
+    nextcall = getattr(slot, "nextcall", None)
+    if nextcall is not None:
+        nextcall.schedule()
 
 
 def readable(response: Response) -> Response:

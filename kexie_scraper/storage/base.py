@@ -5,12 +5,15 @@ row (new or already known), the articles that passed dedupe, and the sightings o
 articles already stored — is a ``PageBatch`` and goes to the database in one
 transaction (``Store.write_page``). A page is therefore either wholly stored or not at
 all, which is what lets a killed crawl be resumed without losing or doubling anything.
+The same transaction records where things were seen (``article_urls`` with how each
+sighting matched, ``bulletin_sources``), the MinHash signatures of new articles, and the
+page's state when it gave no article (``page_states``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator, Protocol
+from typing import Any, Iterable, Iterator, NamedTuple, Protocol
 
 # Column order of the two tables; the JSON field names map onto them 1:1 except
 # ``region`` (flattened to province/city/county/region_code/region_former_name).
@@ -38,11 +41,31 @@ def bulletin_row(bulletin: dict[str, Any]) -> dict[str, Any]:
     return {k: bulletin.get(k) for k in BULLETIN_COLUMNS}
 
 
+PAGE_STATE_COLUMNS = ("canonical_url", "url", "source", "state", "reason", "retryable", "detail", "crawled_at")
+
+
+def page_state_row(record: dict[str, Any]) -> dict[str, Any]:
+    row = {k: record.get(k) for k in PAGE_STATE_COLUMNS}
+    row["retryable"] = bool(row["retryable"])
+    return row
+
+
 def article_item(row: dict[str, Any]) -> dict[str, Any]:
     """A stored row back in the shape of ``articles.jsonl`` (region nested again)."""
     item = {k: row.get(k) for k in ARTICLE_COLUMNS if k not in REGION_COLUMNS.values()}
     item["region"] = {key: row.get(column) for key, column in REGION_COLUMNS.items()}
     return item
+
+
+class Seen(NamedTuple):
+    """A page's sighting of an article already stored (or kept earlier in this run)."""
+
+    content_hash: str  # the stored article's: the key of its sightings
+    bulletin_id: str | None = None  # the bulletin of the page it was seen on
+    match: str = "content_hash"  # id | content_hash | minhash
+    similarity: float | None = None  # minhash: the estimated Jaccard similarity
+    source: str | None = None
+    seen_at: str | None = None  # default: the page's crawl time
 
 
 @dataclass
@@ -52,10 +75,23 @@ class PageBatch:
     url: str  # the page's canonical URL: the key of its sightings
     bulletin: dict[str, Any] | None = None  # inserted when new, else its crawled_at is refreshed
     articles: list[dict[str, Any]] = field(default_factory=list)  # passed dedupe: inserted unless a race won
-    seen: list[tuple[str, str | None]] = field(default_factory=list)  # (content_hash, bulletin_id) of known articles
+    # Known articles seen here: ``Seen`` entries (a plain (content_hash, bulletin_id) pair is one too).
+    seen: list[tuple] = field(default_factory=list)
+    signatures: dict[str, bytes] = field(default_factory=dict)  # article id → MinHash signature (neardup)
+    page_state: dict[str, Any] | None = None  # the page gave no article: a PageState record
 
     def __bool__(self) -> bool:
-        return bool(self.bulletin or self.articles or self.seen)
+        return bool(self.bulletin or self.articles or self.seen or self.page_state)
+
+
+class Candidate(NamedTuple):
+    """A stored article that shares an LSH band with a signature: a near-duplicate candidate."""
+
+    article_id: str
+    content_hash: str
+    region_code: str | None
+    page_url: str | None
+    signature: bytes
 
 
 @dataclass
@@ -71,16 +107,23 @@ class Store(Protocol):
     # Reads: indexed lookups, so dedupe needs no in-memory set of everything stored.
     def article_known(self, article_id: str, content_hash: str) -> bool: ...
     def bulletin_known(self, bulletin_id: str) -> bool: ...
+    def find_article(self, article_id: str, content_hash: str) -> tuple[str, str] | None:
+        """(stored content hash, "id" | "content_hash") of the stored copy of this report, if any."""
     def known_page_urls(self, urls: Iterable[str]) -> set[str]: ...
+    def signature_candidates(self, band_keys: Iterable[str]) -> list[Candidate]: ...
+    # What to fetch next, and what was seen where.
+    def original_urls(self, pending_only: bool = True) -> list[str]:
+        """Distinct 原文链接 of stored bulletins; ``pending_only``: those not yet fetched
+        (no bulletin source at that URL) and not known to be gone for good."""
+    def page_states(self, retryable: bool | None = None, source: str | None = None) -> list[dict[str, Any]]: ...
+    def article_sources(self, article_id: str) -> list[dict[str, Any]]: ...
+    def bulletin_sources(self, bulletin_id: str) -> list[dict[str, Any]]: ...
     # Writes.
     def write_page(self, batch: PageBatch) -> PageResult: ...
     def upsert_bulletin(self, bulletin: dict[str, Any]) -> None: ...
     def upsert_article(self, article: dict[str, Any]) -> None: ...
     def touch_bulletin(self, bulletin_id: str, crawled_at: str) -> None: ...
-    # Pages that gave no article (table page_states).
-    def record_page_state(self, record: dict[str, Any]) -> None:
-        """Upsert by canonical URL: state, reason, retryable, detail, attempts += 1, last seen."""
-    def page_states(self, retryable: bool | None = None, source: str | None = None) -> list[dict[str, Any]]: ...
+    def record_page_state(self, record: dict[str, Any]) -> None: ...
     def retry_urls(self, source: str | None, max_attempts: int) -> list[str]:
         """URLs of retryable failures of this source tried fewer than ``max_attempts`` times."""
     def settled_failures(self, urls: Iterable[str]) -> set[str]:

@@ -8,8 +8,14 @@ lock, SQLite's write lock), so N workers starting at once upgrade a database onc
   version 1  bulletins, articles (the schema of kexie_scraper 0.1; a database made by
              0.1 has no version table and is recognised as version 1)
   version 2  article_urls: every page URL where an article was seen, backfilled
-  version 3  page_states: pages that gave no article (error pages, failed fetches), with
-             the reason, whether retrying can help, attempts, first and last seen
+  version 3  article_urls gains how each sighting was tied to the stored report (match:
+             stored / id / content_hash / minhash, with its similarity), its source and
+             last_seen_at; bulletin_sources (every page where a bulletin was seen),
+             page_states (pages that gave no article, and whether to try them again),
+             article_signatures and article_signature_bands (MinHash signatures and
+             their LSH band keys, for near-duplicate lookups in the store); backfilled
+  version 4  page_states gains ``reason``: the short code of why (the page state, or for a
+             failed fetch http_<status>, timeout, truncated, robots, redirect …)
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from datetime import datetime, timezone
 from typing import Callable
 
 from sqlalchemy import (
-    Column, Float, ForeignKey, Index, Integer, MetaData, Table, Text, inspect, select, text,
+    Boolean, Column, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, Table, Text, bindparam, inspect, select, text,
 )
 from sqlalchemy.engine import Connection, Engine
 
@@ -56,27 +62,61 @@ articles = Table(
 # Every (article, page URL) sighting. Keyed by content hash — the article's cross-source
 # identity — so a repost's URL is recorded against the article stored from the original.
 # The url index answers "was this page stored already?" for incremental crawls.
+# ``match`` (v3): how the sighting was tied to the stored report — ``stored`` (the page it
+# was stored from), ``id`` (same bulletin key and text), ``content_hash`` (same text through
+# another bulletin) or ``minhash`` (lightly edited copy, with its estimated ``similarity``).
 article_urls = Table(
     "article_urls", metadata,
     Column("content_hash", Text, primary_key=True),
     Column("url", Text, primary_key=True),
     Column("bulletin_id", Text),
     Column("first_seen_at", Text),
+    Column("source", Text),
+    Column("match", Text),
+    Column("similarity", Float(precision=53)),
+    Column("last_seen_at", Text),
     Index("article_urls_url", "url"),
 )
+# The columns v3 added to article_urls (a v2 database gets them by ALTER TABLE).
+_ARTICLE_URLS_V3 = ("source", "match", "similarity", "last_seen_at")
 
-# Every page that gave no article: an error page (deleted, captcha, binary …) or a failed
-# fetch (HTTP error, timeout, truncated body, robots.txt, refused redirect …). Retryable
-# ones are fetched again by the next run (``attempts`` bounds it); a later success deletes
-# the row.
+# Every page where a bulletin was seen (the aggregator's copy, the WeChat original, …),
+# keyed by ``parsing.urls.bulletin_page_key``.
+bulletin_sources = Table(
+    "bulletin_sources", metadata,
+    Column("bulletin_id", Text, primary_key=True),
+    Column("canonical_url", Text, primary_key=True),
+    Column("url", Text), Column("source", Text),
+    Column("first_seen_at", Text), Column("last_seen_at", Text),
+    Index("bulletin_sources_canonical", "canonical_url"),
+)
+
+# Pages that gave no article (deleted, captcha, HTTP error, …): why, whether a later run
+# should try again, how often tried. A later good fetch of the page deletes its row.
 page_states = Table(
     "page_states", metadata,
     Column("canonical_url", Text, primary_key=True),
-    Column("url", Text), Column("source", Text),
-    Column("state", Text, nullable=False), Column("reason", Text),
-    Column("retryable", Integer, nullable=False), Column("detail", Text),
-    Column("attempts", Integer, nullable=False), Column("first_seen_at", Text), Column("last_seen_at", Text),
-    Index("page_states_retry", "source", "retryable"),
+    Column("url", Text), Column("source", Text), Column("state", Text, nullable=False),
+    Column("retryable", Boolean, nullable=False), Column("detail", Text),
+    Column("reason", Text),  # v4
+    Column("attempts", Integer, nullable=False, server_default=text("1")),
+    Column("first_seen_at", Text), Column("last_seen_at", Text),
+    Index("page_states_retryable", "retryable", "source"),
+)
+
+# MinHash signatures of stored reports (``kexie_scraper.neardup``), and the LSH band keys
+# that find the candidates of a near-duplicate lookup by index, without loading them all.
+article_signatures = Table(
+    "article_signatures", metadata,
+    Column("article_id", Text, primary_key=True),
+    Column("content_hash", Text, nullable=False),
+    Column("region_code", Text), Column("page_url", Text),
+    Column("signature", LargeBinary, nullable=False),
+)
+article_signature_bands = Table(
+    "article_signature_bands", metadata,
+    Column("band_key", Text, primary_key=True),
+    Column("article_id", Text, primary_key=True),
 )
 
 schema_version = Table(
@@ -107,10 +147,66 @@ def _v2(conn: Connection) -> None:
 
 
 def _v3(conn: Connection) -> None:
-    page_states.create(conn, checkfirst=True)
+    from .. import neardup
+    from ..parsing.urls import bulletin_page_key, canonical_url
+
+    present = {c["name"] for c in inspect(conn).get_columns(article_urls.name)}
+    for name in _ARTICLE_URLS_V3:
+        if name not in present:  # a fresh database got them from _v2 already
+            column = article_urls.c[name]
+            kind = column.type.compile(dialect=conn.dialect)
+            conn.exec_driver_sql(f"ALTER TABLE {article_urls.name} ADD COLUMN {name} {kind}")  # identifiers, not values
+    for table in (bulletin_sources, page_states, article_signatures, article_signature_bands):
+        table.create(conn, checkfirst=True)
+    # Sightings so far: the page an article was stored from is ``stored``; any other page
+    # showed the same text (v2 recorded exact matches only).
+    a, u = articles, article_urls
+    conn.execute(u.update().values(match="content_hash", last_seen_at=u.c.first_seen_at))
+    homes = [{"h": content, "u": canonical_url(url), "s": source}
+             for content, url, source in conn.execute(select(a.c.content_hash, a.c.bulletin_url, a.c.source))
+             if url]
+    if homes:
+        conn.execute(u.update().where((u.c.content_hash == bindparam("h")) & (u.c.url == bindparam("u")))
+                     .values(match="stored", source=bindparam("s")), homes)
+    b = bulletins
+    rows = {}
+    for bid, url, original, source, first, crawled in conn.execute(
+            select(b.c.id, b.c.url, b.c.original_url, b.c.source, b.c.first_seen_at, b.c.crawled_at)):
+        if url:
+            key = bulletin_page_key(url, original)
+            rows[(bid, key)] = {"bulletin_id": bid, "canonical_url": key, "url": url, "source": source,
+                                "first_seen_at": first, "last_seen_at": crawled or first}
+    if rows:
+        conn.execute(bulletin_sources.insert(), list(rows.values()))
+    # Signatures of the reports stored so far, so later runs match near-duplicates of them too.
+    batch: list[dict] = []
+    bands: list[dict] = []
+    query = select(a.c.id, a.c.content_hash, a.c.title, a.c.body, a.c.region_code, a.c.bulletin_url)
+    for aid, content, title, body, region, url in conn.execute(query).all():
+        text_ = neardup.text_of(title, body)
+        if not neardup.comparable(text_):
+            continue
+        mh = neardup.signature(text_)
+        batch.append({"article_id": aid, "content_hash": content, "region_code": region,
+                      "page_url": canonical_url(url) if url else None, "signature": neardup.to_bytes(mh)})
+        bands += [{"band_key": key, "article_id": aid} for key in neardup.band_keys(mh)]
+        if len(batch) >= 500:
+            conn.execute(article_signatures.insert(), batch)
+            conn.execute(article_signature_bands.insert(), bands)
+            batch, bands = [], []
+    if batch:
+        conn.execute(article_signatures.insert(), batch)
+        conn.execute(article_signature_bands.insert(), bands)
 
 
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1, 2: _v2, 3: _v3}
+def _v4(conn: Connection) -> None:
+    present = {c["name"] for c in inspect(conn).get_columns(page_states.name)}
+    if "reason" not in present:  # a fresh database got it from _v3 already
+        kind = page_states.c.reason.type.compile(dialect=conn.dialect)
+        conn.exec_driver_sql(f"ALTER TABLE {page_states.name} ADD COLUMN reason {kind}")  # identifiers, not values
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1, 2: _v2, 3: _v3, 4: _v4}
 LATEST = max(MIGRATIONS)
 
 

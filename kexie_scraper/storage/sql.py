@@ -12,6 +12,11 @@
   one writer at a time; rows go in page order there.)
 * SQLite: WAL, a busy timeout, and ``BEGIN IMMEDIATE`` for writes, so several
   processes may share one file.
+* The page's transaction also records where things were seen: one ``article_urls`` row
+  per (article, page) with how it matched (``stored`` for the page it was stored from),
+  one ``bulletin_sources`` row per (bulletin, page); the MinHash signatures and band keys
+  of the articles it inserted; and its ``page_states`` row when it gave no article — or
+  the removal of an old one when it now did.
 """
 
 from __future__ import annotations
@@ -22,14 +27,16 @@ import time
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from sqlalchemy import create_engine, event, func, literal_column, select, update
+from sqlalchemy import create_engine, delete, event, exists, func, literal_column, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError
 
 from . import schema
-from .base import PageBatch, PageResult, article_item, article_row, bulletin_row
+from ..parsing import dates
+from ..parsing.urls import bulletin_page_key
+from .base import Candidate, PageBatch, PageResult, Seen, article_item, article_row, bulletin_row, page_state_row
 
 logger = logging.getLogger(__name__)
 
@@ -108,6 +115,27 @@ class SQLStore:
         b = schema.bulletins
         return self._query(lambda conn: conn.execute(select(b.c.id).where(b.c.id == bulletin_id)).first() is not None)
 
+    def find_article(self, article_id: str, content_hash: str) -> tuple[str, str] | None:
+        """(stored content hash, how it matched: "id" | "content_hash") of this report's stored copy."""
+        a = schema.articles
+        query = select(a.c.id, a.c.content_hash).where((a.c.id == article_id) | (a.c.content_hash == content_hash))
+        rows = self._query(lambda conn: conn.execute(query.limit(2)).all())
+        for aid, content in rows:
+            if aid == article_id:
+                return content, "id"
+        return (rows[0][1], "content_hash") if rows else None
+
+    def signature_candidates(self, band_keys: Iterable[str]) -> list[Candidate]:
+        """Stored articles sharing at least one LSH band key: near-duplicate candidates."""
+        keys = sorted(set(band_keys))
+        s, bands = schema.article_signatures, schema.article_signature_bands
+        if not keys:
+            return []
+        query = (select(s.c.article_id, s.c.content_hash, s.c.region_code, s.c.page_url, s.c.signature)
+                 .where(s.c.article_id.in_(select(bands.c.article_id).where(bands.c.band_key.in_(keys))))
+                 .order_by(s.c.article_id))
+        return self._query(lambda conn: [Candidate(*row[:4], bytes(row[4])) for row in conn.execute(query)])
+
     def known_page_urls(self, urls: Iterable[str]) -> set[str]:
         """The given canonical page URLs at which some article was already stored or seen."""
         wanted = sorted(set(urls))
@@ -138,8 +166,12 @@ class SQLStore:
 
     def _write_page(self, conn: Connection, batch: PageBatch) -> PageResult:
         result = PageResult()
+        now = (batch.bulletin or {}).get("crawled_at") or next(
+            (x.get("crawled_at") for x in batch.articles), None) or (batch.page_state or {}).get("crawled_at") or next(
+            (Seen(*x).seen_at for x in batch.seen if Seen(*x).seen_at), None) or dates.now_iso()
         if batch.bulletin is not None:
             result.bulletin_inserted = self._upsert_bulletin(conn, batch.bulletin)
+            self._bulletin_source(conn, batch.bulletin)
         a = schema.articles
         sightings: dict[tuple[str, str], dict[str, Any]] = {}
         ordered = batch.articles
@@ -148,24 +180,73 @@ class SQLStore:
         for article in ordered:
             row = {**article_row(article), "first_seen_at": article.get("crawled_at")}
             stmt = self._insert(a).values(row).on_conflict_do_nothing().returning(a.c.id)
-            (result.inserted if conn.execute(stmt).first() else result.conflicted).append(row["id"])
-            sightings[(row["content_hash"], batch.url)] = {
-                "content_hash": row["content_hash"], "url": batch.url, "bulletin_id": row["bulletin_id"],
-                "first_seen_at": row["crawled_at"]}
-        now = (batch.bulletin or {}).get("crawled_at") or next(
-            (x.get("crawled_at") for x in batch.articles), None)
-        for content, bulletin_id in batch.seen:
-            sightings.setdefault((content, batch.url), {
-                "content_hash": content, "url": batch.url, "bulletin_id": bulletin_id, "first_seen_at": now})
+            inserted = conn.execute(stmt).first() is not None
+            (result.inserted if inserted else result.conflicted).append(row["id"])
+            if inserted:
+                match = "stored"
+                self._save_signature(conn, row, batch.url, batch.signatures.get(row["id"]))
+            else:  # another worker stored it first
+                same_id = conn.execute(select(a.c.id).where(a.c.id == row["id"])).first() is not None
+                match = "id" if same_id else "content_hash"
+            sightings[(row["content_hash"], batch.url)] = self._sighting(
+                Seen(row["content_hash"], row["bulletin_id"], match, None, row["source"]), batch.url, row["crawled_at"])
+        for entry in batch.seen:
+            seen = Seen(*entry)
+            sightings.setdefault((seen.content_hash, batch.url), self._sighting(seen, batch.url, seen.seen_at or now))
         if sightings:
+            u = schema.article_urls
             rows = [sightings[k] for k in sorted(sightings)]
-            conn.execute(self._insert(schema.article_urls).on_conflict_do_nothing(), rows)
-        if batch.bulletin is not None:
-            # The page answered with a bulletin: whatever failure was recorded for it is over.
-            p = schema.page_states
-            urls = {batch.url, batch.bulletin.get("canonical_url") or batch.url}
-            conn.execute(p.delete().where(p.c.canonical_url.in_(sorted(u for u in urls if u))))
+            stmt = self._insert(u)
+            conn.execute(stmt.on_conflict_do_update(
+                index_elements=[u.c.content_hash, u.c.url], set_={"last_seen_at": stmt.excluded.last_seen_at}), rows)
+        p = schema.page_states
+        if batch.page_state is not None:
+            self._record_page_state(conn, batch.page_state)
+        elif batch.bulletin is not None or batch.articles:
+            conn.execute(delete(p).where(p.c.canonical_url == batch.url))  # the page is good now
         return result
+
+    @staticmethod
+    def _sighting(seen: Seen, url: str, now: str | None) -> dict[str, Any]:
+        return {"content_hash": seen.content_hash, "url": url, "bulletin_id": seen.bulletin_id, "source": seen.source,
+                "match": seen.match, "similarity": seen.similarity, "first_seen_at": now, "last_seen_at": now}
+
+    def _save_signature(self, conn: Connection, row: dict[str, Any], page: str, signature: bytes | None) -> None:
+        if signature is None:
+            return
+        from .. import neardup
+
+        s, bands = schema.article_signatures, schema.article_signature_bands
+        conn.execute(self._insert(s).values(
+            article_id=row["id"], content_hash=row["content_hash"], region_code=row["region_code"], page_url=page,
+            signature=signature).on_conflict_do_nothing())
+        keys = sorted(neardup.band_keys(neardup.from_bytes(signature)))
+        conn.execute(self._insert(bands).on_conflict_do_nothing(),
+                     [{"band_key": key, "article_id": row["id"]} for key in keys])
+
+    def _bulletin_source(self, conn: Connection, bulletin: dict[str, Any]) -> None:
+        """Record the page the bulletin was seen at; a good fetch clears that page's old state."""
+        if not bulletin.get("url"):
+            return
+        key = bulletin_page_key(bulletin["url"], bulletin.get("original_url"))
+        bs, p = schema.bulletin_sources, schema.page_states
+        stmt = self._insert(bs).values(bulletin_id=bulletin["id"], canonical_url=key, url=bulletin["url"],
+                                       source=bulletin.get("source"), first_seen_at=bulletin.get("crawled_at"),
+                                       last_seen_at=bulletin.get("crawled_at"))
+        conn.execute(stmt.on_conflict_do_update(index_elements=[bs.c.bulletin_id, bs.c.canonical_url],
+                                                set_={"url": stmt.excluded.url,
+                                                      "last_seen_at": stmt.excluded.last_seen_at}))
+        conn.execute(delete(p).where(p.c.canonical_url == key))
+
+    def _record_page_state(self, conn: Connection, record: dict[str, Any]) -> None:
+        p = schema.page_states
+        row = page_state_row(record)
+        seen_at = row.pop("crawled_at")
+        stmt = self._insert(p).values(**row, attempts=1, first_seen_at=seen_at, last_seen_at=seen_at)
+        conn.execute(stmt.on_conflict_do_update(index_elements=[p.c.canonical_url], set_={
+            "url": stmt.excluded.url, "source": stmt.excluded.source, "state": stmt.excluded.state,
+            "reason": stmt.excluded.reason, "retryable": stmt.excluded.retryable, "detail": stmt.excluded.detail,
+            "attempts": p.c.attempts + 1, "last_seen_at": stmt.excluded.last_seen_at}))
 
     def _upsert_bulletin(self, conn: Connection, bulletin: dict[str, Any]) -> bool:
         b = schema.bulletins
@@ -194,50 +275,55 @@ class SQLStore:
         with self.engine.begin() as conn:
             conn.execute(update(b).where(b.c.id == bulletin_id).values(crawled_at=crawled_at))
 
-    # --- pages that gave no article ---------------------------------------------------------
     def record_page_state(self, record: dict[str, Any]) -> None:
-        p = schema.page_states
-        seen = record.get("crawled_at")
-        row = {"canonical_url": record.get("canonical_url") or record.get("url"), "url": record.get("url"),
-               "source": record.get("source"), "state": record.get("state") or "http_error",
-               "reason": record.get("reason"), "retryable": int(bool(record.get("retryable"))),
-               "detail": record.get("detail"), "attempts": 1, "first_seen_at": seen, "last_seen_at": seen}
-        stmt = self._insert(p).values(row)
-        stmt = stmt.on_conflict_do_update(index_elements=[p.c.canonical_url], set_={
-            "url": stmt.excluded.url, "source": stmt.excluded.source, "state": stmt.excluded.state,
-            "reason": stmt.excluded.reason, "retryable": stmt.excluded.retryable, "detail": stmt.excluded.detail,
-            "attempts": p.c.attempts + 1, "last_seen_at": stmt.excluded.last_seen_at})
-        for attempt in range(5):
-            try:
-                with self.engine.begin() as conn:
-                    conn.execute(stmt)
-                return
-            except DBAPIError as exc:
-                if (getattr(exc.orig, "sqlstate", None) not in _RETRYABLE_PG and not exc.connection_invalidated) \
-                        or attempt == 4:
-                    raise
-                time.sleep(0.05 * (attempt + 1))
+        """Upsert by canonical URL: state, retryable, detail, attempts += 1, first/last seen."""
+        with self.engine.begin() as conn:
+            self._record_page_state(conn, record)
+
+    # --- what to fetch next, and where things were seen -----------------------------------
+    def original_urls(self, pending_only: bool = True) -> list[str]:
+        """Distinct 原文链接 of stored bulletins; ``pending_only``: those not fetched yet (no
+        bulletin source at that URL) and not known to be gone for good."""
+        b, bs, p = schema.bulletins, schema.bulletin_sources, schema.page_states
+        query = select(b.c.original_url).where(b.c.original_url.is_not(None)).distinct()
+        if pending_only:
+            query = query.where(
+                ~exists().where(bs.c.canonical_url == b.c.original_url),
+                ~exists().where((p.c.canonical_url == b.c.original_url) & p.c.retryable.is_(False)))
+        return self._query(lambda conn: list(conn.execute(query.order_by(b.c.original_url)).scalars()))
 
     def page_states(self, retryable: bool | None = None, source: str | None = None) -> list[dict[str, Any]]:
         p = schema.page_states
         query = select(p).order_by(p.c.first_seen_at, p.c.canonical_url)
         if retryable is not None:
-            query = query.where(p.c.retryable == int(retryable))
+            query = query.where(p.c.retryable.is_(bool(retryable)))
         if source is not None:
             query = query.where(p.c.source == source)
-        rows = self._query(lambda conn: [dict(r) for r in conn.execute(query).mappings()])
-        for row in rows:
-            row["retryable"] = bool(row["retryable"])
-        return rows
+        return self._query(lambda conn: [dict(r) for r in conn.execute(query).mappings()])
+
+    def article_sources(self, article_id: str) -> list[dict[str, Any]]:
+        """Every page where this article was seen, first seen first, with how it matched."""
+        a, u = schema.articles, schema.article_urls
+        query = (select(u).where(u.c.content_hash == select(a.c.content_hash).where(a.c.id == article_id)
+                                 .scalar_subquery())
+                 .order_by(u.c.first_seen_at, u.c.match != "stored", u.c.url))
+        return self._query(lambda conn: [dict(r) for r in conn.execute(query).mappings()])
+
+    def bulletin_sources(self, bulletin_id: str) -> list[dict[str, Any]]:
+        bs = schema.bulletin_sources
+        query = select(bs).where(bs.c.bulletin_id == bulletin_id).order_by(bs.c.first_seen_at, bs.c.canonical_url)
+        return self._query(lambda conn: [dict(r) for r in conn.execute(query).mappings()])
 
     def retry_urls(self, source: str | None, max_attempts: int) -> list[str]:
+        """URLs of retryable failures of this source tried fewer than ``max_attempts`` times."""
         p = schema.page_states
-        query = select(p.c.url).where((p.c.retryable == 1) & (p.c.attempts < max_attempts))
+        query = select(p.c.url).where(p.c.retryable.is_(True) & (p.c.attempts < max_attempts))
         if source is not None:
             query = query.where(p.c.source == source)
         return self._query(lambda conn: [u for u in conn.execute(query.order_by(p.c.first_seen_at)).scalars() if u])
 
     def settled_failures(self, urls: Iterable[str]) -> set[str]:
+        """The given canonical URLs recorded as failed for good (not retryable)."""
         wanted = sorted(set(urls))
         p = schema.page_states
 
@@ -246,7 +332,7 @@ class SQLStore:
             for start in range(0, len(wanted), LOOKUP_CHUNK):
                 chunk = wanted[start:start + LOOKUP_CHUNK]
                 found.update(conn.execute(select(p.c.canonical_url).where(
-                    p.c.canonical_url.in_(chunk) & (p.c.retryable == 0))).scalars())
+                    p.c.canonical_url.in_(chunk) & p.c.retryable.is_(False))).scalars())
             return found
 
         return self._query(run)
@@ -256,7 +342,8 @@ class SQLStore:
         with self._read() as conn:
             return {
                 table.name: conn.execute(select(func.count()).select_from(table)).scalar_one()
-                for table in (schema.bulletins, schema.articles, schema.article_urls)
+                for table in (schema.bulletins, schema.articles, schema.article_urls, schema.bulletin_sources,
+                              schema.page_states)
             }
 
     def iter_articles(self) -> Iterator[dict[str, Any]]:

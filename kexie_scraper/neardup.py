@@ -1,0 +1,194 @@
+"""Near-duplicate reports across sources: MinHash over character shingles, LSH to find candidates.
+
+The same report often reaches us twice with small edits: the aggregator's copy of a
+WeChat post with a sentence cut, a title shortened, punctuation changed. When no
+原文链接 ties the two pages together, the exact content hash cannot see that; this can.
+
+* A report's text is its body (its title when it has none) in ``hash_form`` — letters and
+  digits only — so spacing and punctuation differences between copies do not count.
+* Shingles are overlapping runs of ``SHINGLE`` characters (Chinese has no word breaks).
+* A MinHash signature of ``NUM_PERM`` permutations estimates the Jaccard similarity of two
+  shingle sets; LSH banding (``band_keys``: ``BANDS`` bands of ``ROWS`` values, as
+  ``datasketch.MinHashLSH`` would choose) finds the reports likely to be at least
+  ``THRESHOLD`` similar without comparing against all of them — by an indexed lookup in
+  the store (``article_signature_bands``), so memory stays flat and every worker of a
+  distributed crawl sees the signatures the others stored.
+
+``THRESHOLD`` and ``SHINGLE`` were measured on the fixtures: ``benchmarks/neardup_threshold.py``
+prints the similarity of true duplicates against all pairs of different reports (README,
+"Deduplication").
+
+This module is pure computation; the store keeps the signatures (``article_signatures``)
+and the dedupe pipeline asks it, plus a bounded in-memory index of its unwritten pages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+from datasketch import MinHash
+
+from .parsing.text import hash_form
+
+SHINGLE = 3
+NUM_PERM = 128
+SEED = 1
+# datasketch's hashing scheme, named so that signatures stored by one run compare with the next
+# (datasketch 2.0 made the scheme explicit; changing it invalidates article_signatures).
+SCHEME = "affine32"
+# Estimated Jaccard at or above which two reports are the same report (see the module doc).
+THRESHOLD = 0.5
+# Reports shorter than this (in hash_form characters) are matched exactly or not at all:
+# a few shingles make any estimate noise.
+MIN_CHARS = 40
+
+
+def text_of(title: str | None, body: str | None) -> str:
+    return hash_form(body or "") or hash_form(title or "")
+
+
+def shingles(text: str, size: int = SHINGLE) -> set[str]:
+    if len(text) <= size:
+        return {text} if text else set()
+    return {text[i : i + size] for i in range(len(text) - size + 1)}
+
+
+def jaccard(a: set[str], b: set[str]) -> float:
+    if not a and not b:
+        return 1.0
+    return len(a & b) / len(a | b)
+
+
+def signature(text: str) -> MinHash:
+    mh = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
+    mh.update_batch([s.encode("utf-8") for s in shingles(text)])
+    return mh
+
+
+def to_bytes(mh: MinHash) -> bytes:
+    return np.asarray(mh.hashvalues, dtype=np.uint64).tobytes()
+
+
+def from_bytes(data: bytes) -> MinHash:
+    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, hashvalues=np.frombuffer(data, dtype=np.uint64).copy())
+
+
+def comparable(text: str) -> bool:
+    return len(text) >= MIN_CHARS
+
+
+# LSH banding: a signature's NUM_PERM values cut into BANDS bands of ROWS; two reports whose
+# signatures agree on a whole band are candidates. 25 × 5 is what datasketch's MinHashLSH
+# picks for THRESHOLD 0.5 and 128 permutations. The band keys are stored
+# (``article_signature_bands``), so these constants are part of the schema as well.
+BANDS, ROWS = 25, 5
+
+
+def band_keys(mh: MinHash) -> list[str]:
+    """``band:hash`` of each band of the signature: the store's index for candidate lookups."""
+    values = np.asarray(mh.hashvalues, dtype=np.uint64)
+    keys = []
+    for band in range(BANDS):
+        digest = hashlib.blake2b(values[band * ROWS:(band + 1) * ROWS].tobytes(), digest_size=8).hexdigest()
+        keys.append(f"{band}:{digest}")
+    return keys
+
+
+@dataclass(frozen=True)
+class Match:
+    article_id: str
+    similarity: float  # the MinHash estimate of the Jaccard similarity
+    content_hash: str | None = None  # the matched report's: the key its sightings are recorded under
+
+
+@dataclass(frozen=True)
+class Entry:
+    article_id: str
+    content_hash: str | None
+    region_code: str | None
+    page: str | None
+    signature: MinHash
+
+
+def best_match(mh: MinHash, entries, region_code: str | None = None, page: str | None = None,
+               threshold: float = THRESHOLD) -> Match | None:
+    """The most similar of ``entries`` at or above ``threshold``, under the two guards:
+
+    * ``region``: two counties' 科普日 notices can share much wording, but reports from
+      different places are never the same report;
+    * ``page``: one page never repeats its own report, so two similar items of one
+      bulletin (two briefs from the same 科协) stay two articles.
+    """
+    best: Match | None = None
+    for entry in entries:
+        if page and entry.page == page:
+            continue
+        if region_code and entry.region_code and not _same_place(region_code, entry.region_code):
+            continue
+        similarity = mh.jaccard(entry.signature)
+        if similarity >= threshold and (best is None or similarity > best.similarity):
+            best = Match(entry.article_id, similarity, entry.content_hash)
+    return best
+
+
+class NearDuplicateIndex:
+    """Signatures in memory, banded like the store's, queried for the best match.
+
+    The dedupe pipeline keeps the reports of this run's pages not yet written here (the
+    store answers for everything written), so it is bounded: past ``size`` entries the
+    oldest is forgotten.
+    """
+
+    def __init__(self, threshold: float = THRESHOLD, size: int | None = None) -> None:
+        self.threshold = threshold
+        self.size = size
+        self.entries: OrderedDict[str, Entry] = OrderedDict()
+        self.bands: dict[str, set[str]] = {}
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def add(self, article_id: str, mh: MinHash, region_code: str | None = None, page: str | None = None,
+            content_hash: str | None = None) -> None:
+        if article_id in self.entries:
+            return
+        self.entries[article_id] = Entry(article_id, content_hash, region_code, page, mh)
+        for key in band_keys(mh):
+            self.bands.setdefault(key, set()).add(article_id)
+        while self.size and len(self.entries) > self.size:
+            self.remove(next(iter(self.entries)))
+
+    def remove(self, article_id: str) -> None:
+        entry = self.entries.pop(article_id, None)
+        if entry is None:
+            return
+        for key in band_keys(entry.signature):
+            ids = self.bands.get(key)
+            if ids is not None:
+                ids.discard(article_id)
+                if not ids:
+                    del self.bands[key]
+
+    def candidates(self, mh: MinHash) -> list[Entry]:
+        ids: set[str] = set()
+        for key in band_keys(mh):
+            ids |= self.bands.get(key, set())
+        return [self.entries[i] for i in sorted(ids)]
+
+    def best(self, mh: MinHash, region_code: str | None = None, page: str | None = None) -> Match | None:
+        return best_match(mh, self.candidates(mh), region_code, page, self.threshold)
+
+
+def _same_place(a: str, b: str) -> bool:
+    """Codes at different levels agree when one contains the other (510600 ⊃ 510623)."""
+    if a == b:
+        return True
+    a_key, b_key = a.rstrip("0") or "0", b.rstrip("0") or "0"
+    # 510600 → "5106", 510623 → "510623": the shorter prefix must prefix the longer one.
+    short, long_ = sorted((a_key, b_key), key=len)
+    if len(short) % 2:
+        short += "0"
+    return long_.startswith(short)

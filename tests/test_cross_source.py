@@ -1,0 +1,172 @@
+"""One report, two sources: the scimall copy and the WeChat original are stored as one set
+of articles, each with every URL it was seen at.
+
+* With a 原文链接: the repost names the original's (__biz, mid, idx), so both pages share
+  the bulletin key and their articles the same ids (``match = "id"``).
+* Without one: the aggregator's lightly edited copy is matched by MinHash
+  (``match = "minhash"``, with the estimated similarity).
+
+Items go through the real spiders' callbacks and the real pipelines into a SQLite file.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from scrapy.exceptions import DropItem
+from scrapy.utils.test import get_crawler
+
+from conftest import fixture_meta, fixture_response
+from kexie_scraper.items import PageState
+from kexie_scraper.pipelines import DedupePipeline, NormalizePipeline, StorePipeline
+from kexie_scraper.spiders.scimall import ScimallSpider
+from kexie_scraper.spiders.wechat import WechatSpider
+
+SCIMALL_SEED = "https://www.scimall.org.cn/article/detail?id=7012345"
+SEED_ORIGINAL = fixture_meta("wechat/article_2020_layout")["url"]
+
+
+def spider(cls, crawler):
+    return crawler._create_spider() if hasattr(crawler, "_create_spider") else cls.from_crawler(crawler)
+
+
+class Run:
+    """One crawl's pipelines over a store file; ``feed(fixture)`` runs a page through them."""
+
+    def __init__(self, db):
+        self.db = db
+        self.crawler = get_crawler(settings_dict={"KEXIE_STORE_URL": f"sqlite:///{db}"})
+        self.dedupe = DedupePipeline.from_crawler(self.crawler)
+        self.stages = [NormalizePipeline(), self.dedupe, StorePipeline.from_crawler(self.crawler)]
+        self.spiders = {
+            "scimall": spider(ScimallSpider, get_crawler(ScimallSpider)),
+            "wechat": spider(WechatSpider, get_crawler(WechatSpider, settings_dict={"KEXIE_STORE_URL": f"sqlite:///{db}"})),
+        }
+        self.kept, self.dropped = [], []
+
+    def feed(self, name):
+        source = name.split("/")[0]
+        for item in self.spiders[source].parse_article(fixture_response(name)):
+            if isinstance(item, PageState) or hasattr(item, "callback"):
+                continue
+            try:
+                for stage in self.stages:
+                    item = stage.process_item(item)
+                self.kept.append(item)
+            except DropItem as exc:
+                self.dropped.append(str(exc))
+        return self
+
+    def close(self):
+        self.stages[-1].close_spider()
+
+
+def sources(db, title_like):
+    con = sqlite3.connect(db)
+    rows = con.execute(
+        "SELECT s.url, s.match, s.similarity FROM article_urls s JOIN articles a ON a.content_hash = s.content_hash "
+        "WHERE a.title LIKE ? ORDER BY s.rowid", (title_like,)
+    ).fetchall()
+    return rows
+
+
+def count(db, table):
+    return sqlite3.connect(db).execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+
+@pytest.mark.parametrize("order", [("scimall", "wechat"), ("wechat", "scimall")])
+def test_repost_and_original_with_link_are_one_set_of_articles(tmp_path, order):
+    db = tmp_path / "k.sqlite"
+    pages = {"scimall": "scimall/article_seed_difang_kexie", "wechat": "wechat/article_2020_layout"}
+    run = Run(db)
+    for source in order:
+        run.feed(pages[source])
+    run.close()
+    assert count(db, "articles") == 4 and count(db, "bulletins") == 1
+    assert count(db, "bulletin_sources") == 2  # the one bulletin, seen at both pages
+    first_url = SCIMALL_SEED if order[0] == "scimall" else SEED_ORIGINAL
+    second_url = SEED_ORIGINAL if order[0] == "scimall" else SCIMALL_SEED
+    for title in ("德阳市科协推广使用%", "遂宁市科协%", "广元市科协%", "青白江区科协%"):
+        assert sources(db, title) == [(first_url, "stored", None), (second_url, "id", None)]
+
+
+def test_a_later_run_recognises_the_original_too(tmp_path):
+    db = tmp_path / "k.sqlite"
+    first = Run(db).feed("scimall/article_seed_difang_kexie")
+    first.close()
+    second = Run(db).feed("wechat/article_2020_layout")
+    second.close()
+    assert second.kept == [] and len(second.dropped) == 5  # the bulletin and its 4 articles
+    assert count(db, "articles") == 4
+    assert [u for u, _, _ in sources(db, "德阳市科协推广使用%")] == [SCIMALL_SEED, SEED_ORIGINAL]
+
+
+def test_copies_without_a_link_are_matched_by_minhash(tmp_path):
+    db = tmp_path / "k.sqlite"
+    run = Run(db)
+    run.feed("scimall/article_7100007").feed("wechat/original_kunming_no_link").feed("wechat/original_foshan_no_link")
+    run.close()
+    # 7100007's three reports + 顺德 (new); 昆明 and 南海 are the scimall reports, edited.
+    assert count(db, "articles") == 3 + 1
+    assert count(db, "bulletins") == 3  # three pages, three bulletins: no link says otherwise
+    kunming = sources(db, "昆明市科协开展冬春季科普惠农活动")
+    assert [(u, m) for u, m, _ in kunming] == [
+        ("https://www.scimall.org.cn/article/detail?id=7100007", "stored"),
+        (fixture_meta("wechat/original_kunming_no_link")["url"], "minhash"),
+    ]
+    nanhai = sources(db, "佛山市南海区科协%")
+    assert [m for _, m, _ in nanhai] == ["stored", "minhash"]
+    for rows in (kunming, nanhai):
+        assert 0.5 <= rows[1][2] < 1.0
+    assert [m for _, m, _ in sources(db, "顺德区科协%")] == ["stored"]
+    assert [m for _, m, _ in sources(db, "北京市朝阳区科协%")] == ["stored"]
+
+
+def test_templated_reports_of_different_places_stay_apart(tmp_path):
+    """Two counties' reports written from one template are not one report (region guard)."""
+    from kexie_scraper import neardup
+
+    a = neardup.text_of(None, "5月21日，安顺市西秀区科协联合区教育局举办青少年科技创新成果展，集中展出全区中小学生的科技发明、科学幻想绘画、机器人作品等180余件，吸引了众多师生和家长前来参观。")
+    b = neardup.text_of(None, "5月21日，安顺市平坝区科协联合区教育局举办青少年科技创新成果展，集中展出全区中小学生的科技发明、科学幻想绘画、机器人作品等160余件，吸引了众多师生和家长前来参观。")
+    index = neardup.NearDuplicateIndex()
+    index.add("xixiu", neardup.signature(a), "520402", "page-1")
+    assert index.best(neardup.signature(b), "520403", "page-2") is None  # 平坝区 ≠ 西秀区
+    assert index.best(neardup.signature(b), None, "page-2").article_id == "xixiu"  # no place known: text decides
+    assert index.best(neardup.signature(b), "520402", "page-1") is None  # one page never repeats a report
+
+
+def test_a_later_run_matches_near_duplicates_through_the_store(tmp_path):
+    """The edited copy arrives in a later run: the stored report's signature is found by its
+    LSH band keys in the database, not in memory."""
+    db = tmp_path / "k.sqlite"
+    Run(db).feed("scimall/article_7100007").close()
+    second = Run(db).feed("wechat/original_kunming_no_link")
+    assert len(second.dedupe.recent_signatures) == 0  # nothing of run 1 in this run's memory
+    second.close()
+    kunming = sources(db, "昆明市科协开展冬春季科普惠农活动")
+    assert [m for _, m, _ in kunming] == ["stored", "minhash"] and 0.5 <= kunming[1][2] < 1.0
+    assert count(db, "articles") == 3
+
+
+def test_lsh_banding_is_what_datasketch_picks_for_the_threshold():
+    from datasketch import MinHashLSH
+
+    from kexie_scraper import neardup
+
+    lsh = MinHashLSH(threshold=neardup.THRESHOLD, num_perm=neardup.NUM_PERM)
+    assert (lsh.b, lsh.r) == (neardup.BANDS, neardup.ROWS)
+    mh = neardup.signature(neardup.text_of(None, "德阳市科协召开会议，部署全年科普工作，要求各县区科协抓好落实。"))
+    keys = neardup.band_keys(mh)
+    assert len(keys) == len(set(keys)) == neardup.BANDS and keys == neardup.band_keys(neardup.from_bytes(neardup.to_bytes(mh)))
+
+
+def test_the_in_memory_index_is_bounded():
+    from kexie_scraper import neardup
+
+    index = neardup.NearDuplicateIndex(size=2)
+    texts = [neardup.text_of(None, f"第{i}篇：某某县科协开展科普进社区活动，向居民发放宣传资料{i}份，现场解答群众提问。") for i in range(3)]
+    for i, text in enumerate(texts):
+        index.add(f"a{i}", neardup.signature(text), None, f"page-{i}")
+    assert len(index) == 2 and "a0" not in index.entries
+    assert all(ids <= {"a1", "a2"} for ids in index.bands.values())
