@@ -74,7 +74,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--examples", type=int, default=10000)
     parser.add_argument("--seed", type=int, default=int(time.time()))
+    parser.add_argument("--kinds", nargs="+", choices=sorted(KINDS), help="only these input kinds (same shares)")
     args = parser.parse_args()
+    if args.kinds:
+        for kind in set(KINDS) - set(args.kinds):
+            del KINDS[kind]
     report = run(args.examples, args.seed)
     print(json.dumps(report, ensure_ascii=False))
     return 1 if report["failures"] else 0
