@@ -400,7 +400,9 @@ def _browse(args: argparse.Namespace) -> int:
 
 
 def _fail(message: str) -> int:
-    print(f"kexie: error: {message}", file=sys.stderr)
+    from .redact import redact
+
+    print(f"kexie: error: {redact(message)}", file=sys.stderr)
     return 1
 
 

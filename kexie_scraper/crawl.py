@@ -17,7 +17,7 @@ from .items import Article, Bulletin
 
 SUMMARY_KEYS = ("pages", "list_pages", "bulletin_pages", "bad_pages", "bulletins", "articles",
                 "duplicates_dropped", "near_duplicates", "known_bulletins", "skipped_stored_pages", "blocked",
-                "errors")
+                "failed_pages", "retried_failed_pages", "errors")
 # The spider that runs last in the demo and in `crawl --all`: it fetches the 原文链接 the
 # others stored (and the WeChat posts of a URL list).
 LAST_SPIDERS = ("wechat",)
@@ -45,6 +45,7 @@ def replay_settings(replay_url: str) -> dict[str, Any]:
         "DOWNLOAD_DELAY": 0,
         "AUTOTHROTTLE_ENABLED": False,
         "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
+        "KEXIE_RETRY_BACKOFF_BASE": 0.1,  # a local server: retries need not wait long
         "KEXIE_BLOCK_MIN_DELAY": 0.2,
         "KEXIE_BLOCK_PAUSE": 0,
     }
@@ -133,6 +134,10 @@ def summary(stats: dict[str, Any]) -> dict[str, int]:
         "skipped_stored_pages": int(stats.get("kexie/skipped_stored_pages", 0)),
         "page_states": {k: int(v) for k, v in sorted(states.items()) if k != "ok"},
         "blocked": int(stats.get("kexie/blocked", 0)),
+        # article page fetches that gave no article (an error page or a failed fetch), recorded in page_states
+        "failed_pages": int(stats.get("kexie/stored/page_states", 0)),
+        # failures of earlier runs fetched again (retryable ones, from page_states)
+        "retried_failed_pages": int(stats.get("kexie/retried_failed_pages", 0)),
         "errors": int(stats.get("log_count/ERROR", 0)),
     }
 
@@ -151,16 +156,15 @@ def export_jsonl(database_url: str, out_dir: Path) -> dict[str, int]:
     """Write the database's articles and bulletins as ``articles.jsonl`` / ``bulletins.jsonl``."""
     from .storage import open_store
 
+    from .feeds import write_lines_atomically
+
     store = open_store(database_url)
     written = {}
     try:
         for name, rows in (("articles", store.iter_articles()), ("bulletins", store.iter_bulletins())):
-            with open(out_dir / f"{name}.jsonl", "w", encoding="utf-8") as fh:
-                count = 0
-                for row in rows:
-                    fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-                    count += 1
-            written[name] = count
+            # via a temporary file and a rename: a kill leaves the old export or the new one
+            written[name] = write_lines_atomically(out_dir / f"{name}.jsonl",
+                                                   (json.dumps(row, ensure_ascii=False) for row in rows))
     finally:
         store.close()
     return written

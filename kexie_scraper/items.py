@@ -85,6 +85,9 @@ class PageState:
     canonical_url: str | None = None
     source: str | None = None
     state: str = "ok"  # a kexie_scraper.parsing.pagestate value
+    # Short code of why: the page state, or for a failed fetch (state http_error) http_<status>,
+    # timeout, connection, truncated, too_large, robots, redirect … (resilience.classify_failure).
+    reason: str | None = None
     retryable: bool = False
     detail: str | None = None  # e.g. the captcha URL a 302 led to, or "HTTP 404"
     crawled_at: str | None = None

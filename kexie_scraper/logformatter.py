@@ -16,7 +16,7 @@ class KexieLogFormatter(logformatter.LogFormatter):
             return None
         reason = str(exception)
         # Duplicates are expected; invalid items were logged with every violation by ValidatePipeline.
-        expected = reason.startswith(("duplicate article", "known bulletin", "invalid "))
+        expected = reason.startswith(("duplicate article", "known bulletin", "invalid ", "page state"))
         return {
             "level": logging.DEBUG if expected else logging.WARNING,
             "msg": "Dropped: %(reason)s",

@@ -34,6 +34,25 @@ AUTOTHROTTLE_MAX_DELAY = 120.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 30
 RETRY_TIMES = 2
+
+# Faults and hostile input (kexie_scraper/resilience.py, docs/reliability.md).
+# A bulletin page is 20-300 KB; nothing we want is over 10 MB (a video, a dump, a trap).
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+REDIRECT_MAX_TIMES = 5
+# Retries wait: Retry-After when sent, else BASE * 2^n s with jitter, at most MAX s. A
+# Retry-After over KEXIE_RETRY_AFTER_MAX s is left for the next run (recorded as retryable).
+KEXIE_RETRY_BACKOFF_BASE = 2.0
+KEXIE_RETRY_BACKOFF_MAX = 60.0
+KEXIE_RETRY_AFTER_MAX = 120.0
+# Pages that gave no article are recorded (table page_states); the retryable ones (5xx, 429,
+# timeouts, resets, truncated bodies, captcha) are fetched again by the next run, up to
+# this many attempts in all. Permanent ones (deleted, 404, a PDF, robots.txt) are skipped.
+KEXIE_RETRY_FAILED_PAGES = True
+KEXIE_FAILED_PAGE_MAX_ATTEMPTS = 5
+KEXIE_RETRY_AFTER_SLOWS_DOMAIN = True  # a Retry-After also raises the domain's download delay to it
+# Giving up on a page is an expected outcome (it is recorded and retried by the next run).
+RETRY_GIVE_UP_LOG_LEVEL = "WARNING"
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 
@@ -71,6 +90,16 @@ SPIDER_MIDDLEWARES = {
 CONCURRENT_ITEMS = 1
 
 DOWNLOADER_MIDDLEWARES = {
+    # kexie_scraper/resilience.py: no request to a non-public address; retries with backoff;
+    # redirects only to allowed domains, never around a loop; truncated gzip never parsed.
+    "kexie_scraper.resilience.PrivateAddressMiddleware": 60,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "kexie_scraper.resilience.BackoffRetryMiddleware": 550,
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "kexie_scraper.resilience.SafeMetaRefreshMiddleware": 580,
+    "kexie_scraper.resilience.GzipIntegrityMiddleware": 595,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "kexie_scraper.resilience.SafeRedirectMiddleware": 600,
     "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": None,
     "kexie_scraper.politeness.KexieUserAgentMiddleware": 500,
     # Inert unless KEXIE_REPLAY_URL is set: then every request goes to the local fixture server.
@@ -111,6 +140,11 @@ EXTENSIONS = {
 }
 
 LOG_FORMATTER = "kexie_scraper.logformatter.KexieLogFormatter"
+# Passwords in database and Redis URLs are masked in every log line (kexie_scraper/redact.py).
+EXTENSIONS = {"kexie_scraper.redact.RedactLogs": 0}
+# Local JSON Lines feeds are written line by line, unbuffered, and a partial last line left
+# by a kill is cut off before appending (kexie_scraper/feeds.py).
+FEED_STORAGES = {"": "kexie_scraper.feeds.SafeFileFeedStorage", "file": "kexie_scraper.feeds.SafeFileFeedStorage"}
 FEED_EXPORT_ENCODING = "utf-8"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

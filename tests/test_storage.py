@@ -343,7 +343,7 @@ def test_upgrade_to_v3_backfills_sources_and_signatures(db_url):
     engine.dispose()
     store = open_store(db_url)
     try:
-        assert store.upgraded_from == 1 and store.schema_version() == schema.LATEST == 4
+        assert store.upgraded_from == 1 and store.schema_version() == schema.LATEST == 5
         assert [(r["url"], r["match"]) for r in store.article_sources("a2")] == [(wechat_page, "stored")]
         # A WeChat page is known by the long link it names.
         assert [r["canonical_url"] for r in store.bulletin_sources("b2")] == [WECHAT]
@@ -370,7 +370,7 @@ def test_a_v2_database_is_upgraded_to_v3(db_url):
     engine.dispose()
     store = open_store(db_url)
     try:
-        assert store.upgraded_from == 2 and store.schema_version() == schema.LATEST == 4
+        assert store.upgraded_from == 2 and store.schema_version() == schema.LATEST
         rows = store.article_sources("a1")
         assert [(r["url"], r["match"], r["first_seen_at"], r["last_seen_at"]) for r in rows] == [
             (PAGE, "stored", "t0", "t0"), (REPOST, "content_hash", "t1", "t1")]
@@ -379,5 +379,35 @@ def test_a_v2_database_is_upgraded_to_v3(db_url):
         # And it is written to as usual: a sighting seen again only moves last_seen_at.
         store.write_page(PageBatch(url=REPOST, seen=[("h1", "b2")]))
         assert [r["match"] for r in store.article_sources("a1")] == ["stored", "content_hash"]
+    finally:
+        store.close()
+
+
+def test_a_v3_database_gains_the_reason_of_its_page_states(db_url):
+    """Version 4 adds ``page_states.reason`` in place: old rows keep theirs (no reason), new
+    ones carry it, and the next run's retry list reads it all."""
+    store = open_store(db_url)
+    store.close()
+    engine = create_engine(db_url)
+    with engine.begin() as conn:  # back to what version 3 left
+        conn.exec_driver_sql("ALTER TABLE page_states DROP COLUMN reason")
+        conn.exec_driver_sql("DELETE FROM kexie_schema_version WHERE version = 4")
+        conn.execute(text("INSERT INTO page_states (canonical_url, url, source, state, retryable, detail, attempts) "
+                          "VALUES (:u, :u, 'scimall', 'http_error', :t, 'HTTP 503', 1)"), {"u": PAGE, "t": True})
+    engine.dispose()
+    store = open_store(db_url)
+    try:
+        assert store.upgraded_from == 3 and store.schema_version() == schema.LATEST == 5
+        store.record_page_state({"url": REPOST, "canonical_url": REPOST, "source": "scimall", "state": "http_error",
+                                 "reason": "timeout", "retryable": True, "detail": "took too long",
+                                 "crawled_at": "2024-06-01T10:00:00+08:00"})
+        store.record_page_state({"url": PAGE + "0", "canonical_url": PAGE + "0", "source": "scimall",
+                                 "state": "deleted", "reason": "deleted", "retryable": False,
+                                 "crawled_at": "2024-06-01T10:00:00+08:00"})
+        reasons = {r["url"]: r["reason"] for r in store.page_states()}
+        assert reasons == {PAGE: None, REPOST: "timeout", PAGE + "0": "deleted"}
+        assert sorted(store.retry_urls("scimall", 5)) == sorted([PAGE, REPOST])
+        assert store.retry_urls("scimall", 1) == []  # tried once already: beyond max attempts 1
+        assert store.settled_failures([PAGE, REPOST, PAGE + "0"]) == {PAGE + "0"}
     finally:
         store.close()

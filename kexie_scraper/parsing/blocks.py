@@ -9,6 +9,7 @@ whenever a block-level element opens or closes or a ``<br>`` appears. Formatting
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 
 from lxml import etree, html
@@ -26,10 +27,14 @@ _SKIP_TAGS = frozenset(
     "canvas video audio mpvoice qqmusic map area input label".split()
 )
 _BOLD_TAGS = frozenset(("b", "strong"))
+# The walk recurses once per level: deeper markup than this is ignored, so no tree (even
+# one built with huge_tree) can exhaust Python's recursion limit. parse_html's trees stop
+# at libxml2's depth 256 anyway.
+MAX_DEPTH = 400
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _BOLD_STYLE = re.compile(r"font-weight\s*:\s*(bold|bolder|[6-9]00)", re.I)
 _CENTER_STYLE = re.compile(r"text-align\s*:\s*center", re.I)
-_FONT_SIZE = re.compile(r"font-size\s*:\s*([\d.]+)\s*(px|pt|em|rem)?", re.I)
+_FONT_SIZE = re.compile(r"font-size\s*:\s*(\d{1,6}(?:\.\d{0,6})?|\.\d{1,6})\s*(px|pt|em|rem)?", re.I)
 
 
 @dataclass(slots=True)
@@ -79,10 +84,11 @@ class _Walker:
         bold = total > 0 and bold_chars / total >= 0.8
         self.blocks.append(Block(text, bold or heading > 0, center, heading, size))
 
-    def walk(self, el: etree._Element, bold: bool, center: bool, heading: int, size: float | None) -> None:
+    def walk(self, el: etree._Element, bold: bool, center: bool, heading: int, size: float | None,
+             depth: int = 0) -> None:
         tag = el.tag if isinstance(el.tag, str) else ""
         tag = tag.rsplit("}", 1)[-1].lower()
-        if not tag or tag in _SKIP_TAGS:
+        if not tag or tag in _SKIP_TAGS or depth > MAX_DEPTH:
             return
         if tag == "br":
             self.flush(center, heading)
@@ -102,7 +108,7 @@ class _Walker:
         if el.text:
             self._chunks.append((el.text, bold, size))
         for child in el:
-            self.walk(child, bold, center, heading, size)
+            self.walk(child, bold, center, heading, size, depth + 1)
             if child.tail:
                 self._chunks.append((child.tail, bold, size))
         if is_block:
@@ -123,11 +129,40 @@ def text_blocks(text: str) -> list[Block]:
     return [Block(line) for line in lines if line]
 
 
+# The parser for untrusted pages, one per thread (lxml parsers are not thread-safe):
+# * no_network=True — never fetch a DTD or anything else a page points at;
+# * libxml2's HTML parser has no DTD processing, so entities a page declares
+#   (billion laughs, ``<!ENTITY x SYSTEM "file:///etc/passwd">``) are never expanded:
+#   the reference stays literal text (``resolve_entities`` is an XMLParser option; pages
+#   are never parsed as XML here);
+# * huge_tree=False — keep libxml2's limits: nesting stops at depth 256 (deeper markup
+#   is dropped, so a 10,000-deep page costs nothing), a text node at 10 MB. A bulletin is
+#   never that deep, and DOWNLOAD_MAXSIZE bounds the page to 10 MB anyway.
+_PARSERS = threading.local()
+
+
+def _parser() -> html.HTMLParser:
+    parser = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        parser = _PARSERS.parser = html.HTMLParser(no_network=True, huge_tree=False, recover=True)
+    return parser
+
+
+# Characters lxml refuses in a str (XML 1.0 forbids them) and no page means as text:
+# C0 controls but tab/LF/CR, lone surrogates, U+FFFE/U+FFFF. Browsers drop NUL too.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    return _NOT_XML.sub("", text)
+
+
 def parse_html(text: str) -> etree._Element | None:
     """An lxml tree, or None when there is nothing parseable (empty or binary)."""
     if not text or not text.strip():
         return None
+    text = xml_safe(text)
     try:
-        return html.document_fromstring(text)
+        return html.document_fromstring(text, parser=_parser())
     except (etree.ParserError, ValueError):
         return None

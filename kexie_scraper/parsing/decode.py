@@ -77,18 +77,36 @@ def _decodes(body: bytes, encoding: str) -> bool:
     return True
 
 
+# Signatures of what is served at article URLs instead of a page: PDF, images, archives,
+# Office files, media.
+_MAGIC = (b"%PDF-", b"\x89PNG", b"GIF87a", b"GIF89a", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b",
+          b"Rar!", b"7z\xbc\xaf", b"\xd0\xcf\x11\xe0", b"II*\x00", b"MM\x00*", b"RIFF", b"\x00\x00\x01\x00",
+          b"ID3", b"OggS", b"fLaC", b"\x1aE\xdf\xa3")
+_MEDIA = ("image/", "audio/", "video/", "font/", "application/pdf", "application/octet-stream", "application/zip",
+          "application/x-", "application/msword", "application/vnd.", "application/gzip")
 _CONTROL_BYTES = bytes(b for b in range(256) if b < 9 or 13 < b < 32)
 
 
 def looks_binary(body: bytes) -> bool:
-    """NUL bytes or a large share of control bytes: an image, a PDF, a zip — not a page."""
+    """A file signature, or more than a stray NUL or control byte: an image, a PDF, a zip —
+    not a page. (A text page with a few NUL bytes is a page: the NULs are dropped.)"""
     head = body[:4096]
     if not head:
         return False
-    if b"\x00" in head:
+    if head.startswith(_MAGIC):
+        return True
+    if head.count(b"\x00") > max(2, len(head) // 100):
         return True
     controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
     return controls / len(head) > 0.05
+
+
+def non_text_type(content_type: str | None) -> bool:
+    """A Content-Type that is not a page: a PDF, an image, a download."""
+    if not content_type:
+        return False
+    mime = content_type.split(";", 1)[0].strip().lower()
+    return mime.startswith(_MEDIA)
 
 
 # Bytes that do not occur in text: C0 controls other than tab, newlines, form feed, CR.

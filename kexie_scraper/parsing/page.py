@@ -15,7 +15,7 @@ from ..items import Article, Bulletin, Region
 from . import identity, pagestate, regions
 from .attribution import org_of_attribution
 from .blocks import element_blocks, parse_html, text_blocks
-from .decode import decode_html, looks_binary
+from .decode import decode_html, looks_binary, non_text_type
 from .hanzi import to_simplified
 from .layouts import extract_fields
 from .metadata import strip_metadata
@@ -24,6 +24,13 @@ from .text import clean_line, hash_form
 from .urls import canonical_url, canonical_wechat_url, is_safe_http_url
 
 _JS_CONTENT = CSSSelector("#js_content")
+
+
+# A bulletin has tens of paragraphs (the largest fixture: 27). Splitting costs ~1.5 ms per
+# paragraph, so a page of 140,000 (10 MB of one-line items) would take minutes: past this
+# many it is no bulletin, and gets the state ``too_large`` instead of a split. With
+# DOWNLOAD_MAXSIZE (10 MB) this bounds a page's parse to a few seconds.
+MAX_BLOCKS = 2000
 
 
 @dataclass
@@ -61,7 +68,7 @@ def parse_page(
     if isinstance(data, bytes):
         if not data.strip():
             return _empty(bulletin, pagestate.EMPTY)
-        if looks_binary(data):
+        if looks_binary(data) or non_text_type(content_type):
             return _empty(bulletin, pagestate.BINARY)
         text, _ = decode_html(data, content_type)
     else:
@@ -85,6 +92,9 @@ def parse_page(
         if state != pagestate.OK:
             return _empty(bulletin, state, layout)
 
+    if len(blocks) > MAX_BLOCKS:
+        return _empty(bulletin, pagestate.TOO_LARGE, layout)
+
     blocks, meta = strip_metadata(blocks, with_header=is_text)
     bulletin.title = (fields.title if fields else None) or meta.title or title_hint
     bulletin.published_at = (fields.published_at if fields else None) or meta.published_at
@@ -105,9 +115,11 @@ def parse_page(
     key = identity.bulletin_key(url, bulletin.original_url)
     bulletin.id = identity.bulletin_id(key) if key else None
     province = regions.province_from_publisher(to_simplified(bulletin.publisher or ""))
+    # A segment with neither title nor body text (a lone credit, punctuation) is no article.
+    segments = [seg for seg in split.segments if seg.title or any(clean_line(x) for x in seg.blocks)]
     articles = [
         _article(seg, position, bulletin, key, province)
-        for position, seg in enumerate(split.segments, start=1)
+        for position, seg in enumerate(segments, start=1)
     ]
     bulletin.article_count = len(articles)
     return ParseResult(pagestate.OK, bulletin, articles, layout, meta.dropped)

@@ -19,8 +19,10 @@ rate_limited    访问过于频繁: too many requests from us                   
 captcha         环境异常 / verifycode wall, incl. the 302 to wappoc_appmsgcaptcha  yes, slower
 no_content      a page without article text (an image-share page, an empty   no
                 container)
-empty, binary   not a page at all (``kexie split`` on a bad file)              no
-http_error      the fetch itself failed (set by spiders, never by the parser)  yes
+empty, binary   not a page at all (an empty body, a PDF, an image)             no
+too_large       more than 2,000 paragraphs: no bulletin (page.MAX_BLOCKS)      no
+http_error      the fetch itself failed (set by spiders, never by the parser;  it depends:
+                ``reason`` says how: resilience.classify_failure)            5xx, 429, timeouts …
 ==============  ===========================================================  ==========
 """
 
@@ -39,6 +41,7 @@ INVALID = "invalid"
 RATE_LIMITED = "rate_limited"
 CAPTCHA = "captcha"
 HTTP_ERROR = "http_error"
+TOO_LARGE = "too_large"  # more paragraphs than any bulletin has (parsing/page.py MAX_BLOCKS): not split
 
 # Order matters: the most specific message first.
 _MARKERS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -55,7 +58,7 @@ _MARKERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (INVALID, ("参数错误",)),
 )
 
-PERMANENT = frozenset((EMPTY, BINARY, NO_CONTENT, DELETED, REMOVED, EXPIRED, INVALID))  # retrying will not help
+PERMANENT = frozenset((EMPTY, BINARY, NO_CONTENT, DELETED, REMOVED, EXPIRED, INVALID, TOO_LARGE))  # retrying will not help
 RETRYABLE = frozenset((CAPTCHA, RATE_LIMITED, HTTP_ERROR))
 BLOCKED = frozenset((CAPTCHA, RATE_LIMITED))  # the site is pushing back: slow down
 

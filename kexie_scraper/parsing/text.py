@@ -11,7 +11,9 @@ import unicodedata
 
 # Zero-width and BOM characters carry no text; WeChat editors sprinkle them everywhere.
 # (A regex, not str.translate: translate with a table is ~10x slower on CJK strings.)
-_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+# Control characters (NUL breaks PostgreSQL text; none is text), lone surrogates (not
+# encodable) and U+FFFD (the mark of bytes that did not decode: a loss, not text) go too.
+_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\x00-\x08\x0e-\x1b\x7f\ud800-\udfff\ufffd]")
 _CJK = r"\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef"
 # A line break between two CJK characters is a source-code artefact, not a space.
 _CJK_BREAK = re.compile(rf"(?<=[{_CJK}])\s*\n\s*(?=[{_CJK}])")

@@ -35,6 +35,7 @@ from ..parsing.decode import better_encoding
 from ..parsing.page import parse_page
 from ..parsing.text import clean_line
 from ..parsing.urls import canonical_url
+from ..resilience import EXPECTED_REASONS, asked_url, classify_failure, real_url
 from ..scheduling import TOKEN
 
 _NEXT_TEXT = re.compile(r"^\s*(下一页|下页|后一页|next|›|»|>)\s*$", re.I)
@@ -111,6 +112,19 @@ class BulletinSpider(scrapy.Spider):
     async def start(self):
         for url in self.start_urls:
             yield scrapy.Request(url, callback=self.parse_start, errback=self.request_failed)
+        # Pages that failed in an earlier run in a way a retry may fix (a 5xx, a timeout, a
+        # captcha …): fetched again, whether or not a list page still leads to them.
+        for url in self.failed_pages_to_retry():
+            self.crawler.stats.inc_value("kexie/retried_failed_pages")
+            yield self.article_request(url)
+
+    def failed_pages_to_retry(self) -> list[str]:
+        crawler = getattr(self, "crawler", None)
+        if crawler is None or not crawler.settings.getbool("KEXIE_RETRY_FAILED_PAGES", True):
+            return []
+        from ..pipelines.store_access import crawler_store
+
+        return crawler_store(crawler).retry_urls(self.name, crawler.settings.getint("KEXIE_FAILED_PAGE_MAX_ATTEMPTS", 5))
 
     def parse_start(self, response: Response):
         """A channel's first page; by default it is list page 1."""
@@ -128,8 +142,8 @@ class BulletinSpider(scrapy.Spider):
         anchors = [(a, c) for c in containers for a in c.css("a[href]")] or [(a, None) for a in scope.css("a[href]")]
         seen: set[str] = set()
         for anchor, container in anchors:
-            url = response.urljoin(anchor.attrib["href"].strip())
-            if not self.article_url_pattern.search(url) or url in seen:
+            url = safe_join(response, anchor.attrib["href"])
+            if not url or not self.article_url_pattern.search(url) or url in seen:
                 continue
             seen.add(url)
             yield ListEntry(url, self._entry_date(anchor, container) or url_date(url), self._entry_title(anchor))
@@ -168,16 +182,21 @@ class BulletinSpider(scrapy.Spider):
         if not href:
             wanted = str(page_no + 1)
             for candidate in response.css("a[href]::attr(href)").getall():
-                query = dict(parse_qsl(urlsplit(response.urljoin(candidate)).query))
+                query = dict(parse_qsl(urlsplit(safe_join(response, candidate) or "").query))
                 if query.get(self.page_param) == wanted:
                     href = candidate
                     break
         if not href or href.strip().lower().startswith(("javascript:", "#")):
             return None
-        url = response.urljoin(href.strip())
-        return url if url != response.url else None
+        url = safe_join(response, href)
+        return url if url and url != response.url else None
 
     def parse_list(self, response: Response, page_no: int = 1):
+        if not isinstance(response, TextResponse):  # a PDF or an image where a list should be
+            self.logger.warning("list page %s is not text (%s): no links read", response.url,
+                                response.headers.get("Content-Type", b"?").decode("latin-1"))
+            self.crawler.stats.inc_value("kexie/list_pages_not_text")
+            return
         response = readable(response)
         entries = list(self.list_entries(response))
         self.crawler.stats.inc_value("kexie/list_pages")
@@ -216,34 +235,32 @@ class BulletinSpider(scrapy.Spider):
             return set()
         from ..pipelines.store_access import crawler_store
 
-        return crawler_store(crawler).known_page_urls(canonical_url(u) for u in urls)
+        store = crawler_store(crawler)
+        canonical = [canonical_url(u) for u in urls]
+        # Stored pages, and pages recorded as failed for good (deleted, a PDF, robots.txt …).
+        return store.known_page_urls(canonical) | store.settled_failures(canonical)
 
     def request_failed(self, failure):
         """Errback of every request: log, record a failed bulletin page in ``page_states``
-        (an HTTP error status or a network failure is never silent), and close the page (so
-        a durable queue forgets it)."""
+        (with the reason and whether a later run should try again: resilience.classify_failure),
+        and close the page (so a durable queue forgets it). A failure the web is expected to
+        produce (an HTTP error, a timeout, a reset, a truncated body, robots.txt, a refused
+        redirect, a body over DOWNLOAD_MAXSIZE) is a warning; anything else an error."""
         request = failure.request
+        reason, retryable, detail = classify_failure(failure)
         self.crawler.stats.inc_value("kexie/failed_requests")
-        response = getattr(failure.value, "response", None)
-        reason = (f"http_{failure.value.response.status}" if failure.check(HttpError)
-                  else type(failure.value).__name__)
+        # kexie/failed_requests/<reason> feeds the health report; kexie/failed/<reason> the reliability stats
         self.crawler.stats.inc_value(f"kexie/failed_requests/{reason}")
-        if failure.check(HttpError):
-            self.logger.info("%s: HTTP %s, nothing stored", request.url, failure.value.response.status)
-            url = failure.value.response.url
-        else:
-            self.logger.error("%s: %s", request.url, failure.getErrorMessage())
-            url = request.url
+        self.crawler.stats.inc_value(f"kexie/failed/{reason}")
+        url = failure.value.response.url if failure.check(HttpError) else real_url(request)
+        asked = request.meta.get(self.URL_META) or asked_url(request)
+        expected = reason in EXPECTED_REASONS or reason.startswith("http_")
+        (self.logger.warning if expected else self.logger.error)(
+            "%s: %s (%s), nothing stored", asked, detail, "retryable" if retryable else "permanent")
         if request.callback == self.parse_article or self.URL_META in request.meta:
-            asked = request.meta.get(self.URL_META) or request.url
-            if response is not None:
-                detail, retryable = f"HTTP {response.status}", response.status not in (404, 410)
-            elif failure.check(IgnoreRequest):  # e.g. forbidden by robots.txt: we do not insist
-                detail, retryable = f"not fetched: {failure.getErrorMessage()}"[:300], False
-            else:
-                detail, retryable = f"{failure.type.__name__}: {failure.getErrorMessage()}"[:300], True
+            # (list pages are not recorded: every run reads a channel from its first page again)
             self.crawler.stats.inc_value(f"kexie/page_state/{pagestate.HTTP_ERROR}")
-            yield self.page_state(asked, pagestate.HTTP_ERROR, detail, retryable, page_url=url)
+            yield self.page_state(asked, pagestate.HTTP_ERROR, detail, retryable, page_url=url, reason=reason)
         yield PageDone(url=url, token=request.meta.get(TOKEN))
 
     # --- bulletin pages --------------------------------------------------------------------
@@ -264,7 +281,8 @@ class BulletinSpider(scrapy.Spider):
         if not pagestate.is_blocked(result.page_state):
             self._blocked_in_a_row = 0  # the site answered with a real page
         if result.page_state != pagestate.OK:
-            asked = response.meta.get(self.URL_META) or response.url
+            asked = ((response.meta.get(self.URL_META) or asked_url(response.request))
+                     if response.request is not None else response.url)
             self.logger.warning("page %s: %s, nothing stored", asked, result.page_state)
             yield self.page_state(asked, result.page_state, response.url if response.url != asked else None,
                                   page_url=response.url)
@@ -277,10 +295,11 @@ class BulletinSpider(scrapy.Spider):
         yield from result.articles
 
     def page_state(self, url: str, state: str, detail: str | None = None, retryable: bool | None = None,
-                   page_url: str | None = None) -> PageState:
-        """``url``: the page asked for; ``page_url``: the response's (the page batch it goes with)."""
+                   page_url: str | None = None, reason: str | None = None) -> PageState:
+        """``url``: the page asked for; ``page_url``: the response's (the page batch it goes with);
+        ``reason``: the short code of why (default: the state)."""
         return PageState(
-            url=url, canonical_url=canonical_url(url), source=self.name, state=state,
+            url=url, canonical_url=canonical_url(url), source=self.name, state=state, reason=reason or state,
             retryable=state in pagestate.RETRYABLE if retryable is None else retryable, detail=detail,
             page_url=page_url or url,
         )
@@ -336,6 +355,26 @@ class BulletinSpider(scrapy.Spider):
         query = dict(parse_qsl(parts.query))
         query.update({k: str(v) for k, v in params.items()})
         return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def safe_join(response: Response, href: str) -> str | None:
+    """``href`` made absolute against the page, or None when it is no usable http(s) link
+    (malformed: ``http://[::1``, control characters, ``javascript:``, ``mailto:`` …)."""
+    href = _CONTROL_CHARS.sub("", href or "").strip()
+    if not href:
+        return None
+    try:
+        url = response.urljoin(href)
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a port out of range
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return url
+
+
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _resume(engine) -> None:

@@ -21,7 +21,9 @@ def normalize_url(url: str) -> str:
             return "postgresql+psycopg://" + url[len(prefix):]
     if url.startswith(("sqlite:///", "postgresql+psycopg://")):
         return url
-    raise ValueError(f"unsupported database URL {url!r}: expected sqlite:///PATH or postgresql+psycopg://…")
+    from ..redact import redact
+
+    raise ValueError(f"unsupported database URL {redact(url)!r}: expected sqlite:///PATH or postgresql+psycopg://…")
 
 
 def open_store(url: str) -> Store:

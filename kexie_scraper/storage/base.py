@@ -41,7 +41,7 @@ def bulletin_row(bulletin: dict[str, Any]) -> dict[str, Any]:
     return {k: bulletin.get(k) for k in BULLETIN_COLUMNS}
 
 
-PAGE_STATE_COLUMNS = ("canonical_url", "url", "source", "state", "retryable", "detail", "crawled_at")
+PAGE_STATE_COLUMNS = ("canonical_url", "url", "source", "state", "reason", "retryable", "detail", "crawled_at")
 
 
 def page_state_row(record: dict[str, Any]) -> dict[str, Any]:
@@ -152,6 +152,10 @@ class Store(Protocol):
     def upsert_article(self, article: dict[str, Any]) -> None: ...
     def touch_bulletin(self, bulletin_id: str, crawled_at: str) -> None: ...
     def record_page_state(self, record: dict[str, Any]) -> None: ...
+    def retry_urls(self, source: str | None, max_attempts: int) -> list[str]:
+        """URLs of retryable failures of this source tried fewer than ``max_attempts`` times."""
+    def settled_failures(self, urls: Iterable[str]) -> set[str]:
+        """The given canonical URLs recorded as failed for good (not retryable)."""
     # Reporting and export.
     def counts(self) -> dict[str, int]: ...
     def iter_articles(self) -> Iterator[dict[str, Any]]: ...

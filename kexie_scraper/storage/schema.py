@@ -16,6 +16,8 @@ lock, SQLite's write lock), so N workers starting at once upgrade a database onc
              their LSH band keys, for near-duplicate lookups in the store); backfilled
   version 4  crawl_runs: one row per source per crawl, the history the health check
              compares a run with (kexie_scraper/health.py)
+  version 5  page_states gains ``reason``: the short code of why (the page state, or for a
+             failed fetch http_<status>, timeout, truncated, robots, redirect …)
 """
 
 from __future__ import annotations
@@ -98,6 +100,7 @@ page_states = Table(
     Column("canonical_url", Text, primary_key=True),
     Column("url", Text), Column("source", Text), Column("state", Text, nullable=False),
     Column("retryable", Boolean, nullable=False), Column("detail", Text),
+    Column("reason", Text),  # v4
     Column("attempts", Integer, nullable=False, server_default=text("1")),
     Column("first_seen_at", Text), Column("last_seen_at", Text),
     Index("page_states_retryable", "retryable", "source"),
@@ -171,7 +174,7 @@ def _v3(conn: Connection) -> None:
         if name not in present:  # a fresh database got them from _v2 already
             column = article_urls.c[name]
             kind = column.type.compile(dialect=conn.dialect)
-            conn.exec_driver_sql(f"ALTER TABLE {article_urls.name} ADD COLUMN {name} {kind}")
+            conn.exec_driver_sql(f"ALTER TABLE {article_urls.name} ADD COLUMN {name} {kind}")  # identifiers, not values
     for table in (bulletin_sources, page_states, article_signatures, article_signature_bands):
         table.create(conn, checkfirst=True)
     # Sightings so far: the page an article was stored from is ``stored``; any other page
@@ -219,7 +222,14 @@ def _v4(conn: Connection) -> None:
     crawl_runs.create(conn, checkfirst=True)
 
 
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1, 2: _v2, 3: _v3, 4: _v4}
+def _v5(conn: Connection) -> None:
+    present = {c["name"] for c in inspect(conn).get_columns(page_states.name)}
+    if "reason" not in present:  # a fresh database got it from _v3 already
+        kind = page_states.c.reason.type.compile(dialect=conn.dialect)
+        conn.exec_driver_sql(f"ALTER TABLE {page_states.name} ADD COLUMN reason {kind}")  # identifiers, not values
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1, 2: _v2, 3: _v3, 4: _v4, 5: _v5}
 LATEST = max(MIGRATIONS)
 
 

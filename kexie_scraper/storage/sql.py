@@ -250,7 +250,7 @@ class SQLStore:
         stmt = self._insert(p).values(**row, attempts=1, first_seen_at=seen_at, last_seen_at=seen_at)
         conn.execute(stmt.on_conflict_do_update(index_elements=[p.c.canonical_url], set_={
             "url": stmt.excluded.url, "source": stmt.excluded.source, "state": stmt.excluded.state,
-            "retryable": stmt.excluded.retryable, "detail": stmt.excluded.detail,
+            "reason": stmt.excluded.reason, "retryable": stmt.excluded.retryable, "detail": stmt.excluded.detail,
             "attempts": p.c.attempts + 1, "last_seen_at": stmt.excluded.last_seen_at}))
 
     def _upsert_bulletin(self, conn: Connection, bulletin: dict[str, Any]) -> bool:
@@ -318,6 +318,29 @@ class SQLStore:
         bs = schema.bulletin_sources
         query = select(bs).where(bs.c.bulletin_id == bulletin_id).order_by(bs.c.first_seen_at, bs.c.canonical_url)
         return self._query(lambda conn: [dict(r) for r in conn.execute(query).mappings()])
+
+    def retry_urls(self, source: str | None, max_attempts: int) -> list[str]:
+        """URLs of retryable failures of this source tried fewer than ``max_attempts`` times."""
+        p = schema.page_states
+        query = select(p.c.url).where(p.c.retryable.is_(True) & (p.c.attempts < max_attempts))
+        if source is not None:
+            query = query.where(p.c.source == source)
+        return self._query(lambda conn: [u for u in conn.execute(query.order_by(p.c.first_seen_at)).scalars() if u])
+
+    def settled_failures(self, urls: Iterable[str]) -> set[str]:
+        """The given canonical URLs recorded as failed for good (not retryable)."""
+        wanted = sorted(set(urls))
+        p = schema.page_states
+
+        def run(conn) -> set[str]:
+            found: set[str] = set()
+            for start in range(0, len(wanted), LOOKUP_CHUNK):
+                chunk = wanted[start:start + LOOKUP_CHUNK]
+                found.update(conn.execute(select(p.c.canonical_url).where(
+                    p.c.canonical_url.in_(chunk) & p.c.retryable.is_(False))).scalars())
+            return found
+
+        return self._query(run)
 
     # --- reporting -----------------------------------------------------------------------
     def counts(self) -> dict[str, int]:

@@ -21,7 +21,7 @@ import re
 from parsel import Selector
 from scrapy.http import Response
 
-from ..base import BulletinSpider, ListEntry
+from ..base import BulletinSpider, ListEntry, safe_join
 
 _RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S | re.I)
 _NEXTGROUP = re.compile(r"<nextgroup>\s*<!\[CDATA\[(.*?)\]\]>", re.S | re.I)
@@ -68,4 +68,5 @@ class HanwebJcmsSpider(BulletinSpider):
         href = _HREF.search(group.group(1)) if group else None
         if not href:
             return None
-        return self.with_query(response.urljoin(href.group(1).replace("&amp;", "&")), page=page_no + 1)
+        url = safe_join(response, href.group(1).replace("&amp;", "&"))
+        return self.with_query(url, page=page_no + 1) if url else None

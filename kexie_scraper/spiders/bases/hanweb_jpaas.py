@@ -24,7 +24,7 @@ import scrapy
 from parsel import Selector
 from scrapy.http import Response
 
-from ..base import BulletinSpider, ListEntry
+from ..base import BulletinSpider, ListEntry, safe_join
 
 _UNIT_SCRIPTS = "//script[@parsetype='bulidstatic' or @parsetype='buildstatic'][@url]"
 # querydata is single-quoted pseudo-JSON: {'k':'v','k2':null}
@@ -66,7 +66,10 @@ class HanwebJpaasSpider(BulletinSpider):
         for script in units:
             params = querydata(script.attrib.get("querydata", ""))
             params["paramJson"] = page_param(1, self.jpaas_page_size)
-            url = self.with_query(response.urljoin(script.attrib["url"]), **params)
+            base = safe_join(response, script.attrib.get("url", ""))
+            if not base:
+                continue
+            url = self.with_query(base, **params)
             yield scrapy.Request(url, callback=self.parse_list, errback=self.request_failed, cb_kwargs={"page_no": 1}, priority=1)
 
     def list_scope(self, response: Response):
@@ -81,7 +84,8 @@ class HanwebJpaasSpider(BulletinSpider):
             return super().next_page_url(response, page_no, entries)
         try:
             current = json.loads(query.get("paramJson", "{}"))
-        except ValueError:
-            current = {}
-        size = int(current.get("pageSize") or self.jpaas_page_size)
-        return self.with_query(response.url, paramJson=page_param(int(current.get("pageNo") or page_no) + 1, size))
+            size = int(current.get("pageSize") or self.jpaas_page_size)
+            number = int(current.get("pageNo") or page_no)
+        except (ValueError, TypeError, AttributeError):  # a mangled paramJson: page on from what we know
+            size, number = self.jpaas_page_size, page_no
+        return self.with_query(response.url, paramJson=page_param(number + 1, size))

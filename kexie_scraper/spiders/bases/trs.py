@@ -12,7 +12,7 @@ import re
 
 from scrapy.http import Response
 
-from ..base import BulletinSpider, ListEntry
+from ..base import BulletinSpider, ListEntry, safe_join
 
 _CREATE_PAGE = re.compile(r"createPageHTML\(\s*(\d+)\s*,\s*(\d+)\s*,\s*['\"]([\w-]+)['\"]\s*,\s*['\"](\w+)['\"]")
 
@@ -36,4 +36,4 @@ class TrsSpider(BulletinSpider):
         if "createPageHTML" not in response.text:
             return super().next_page_url(response, page_no, entries)
         name = trs_next_page(response.text)
-        return response.urljoin(name) if name else None
+        return safe_join(response, name) if name else None
