@@ -384,14 +384,14 @@ def test_a_v2_database_is_upgraded_to_v3(db_url):
 
 
 def test_a_v3_database_gains_the_reason_of_its_page_states(db_url):
-    """Version 4 adds ``page_states.reason`` in place: old rows keep theirs (no reason), new
+    """Version 5 adds ``page_states.reason`` in place: old rows keep theirs (no reason), new
     ones carry it, and the next run's retry list reads it all."""
     store = open_store(db_url)
     store.close()
     engine = create_engine(db_url)
     with engine.begin() as conn:  # back to what version 3 left
         conn.exec_driver_sql("ALTER TABLE page_states DROP COLUMN reason")
-        conn.exec_driver_sql("DELETE FROM kexie_schema_version WHERE version = 4")
+        conn.exec_driver_sql("DELETE FROM kexie_schema_version WHERE version >= 4")
         conn.execute(text("INSERT INTO page_states (canonical_url, url, source, state, retryable, detail, attempts) "
                           "VALUES (:u, :u, 'scimall', 'http_error', :t, 'HTTP 503', 1)"), {"u": PAGE, "t": True})
     engine.dispose()
