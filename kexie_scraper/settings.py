@@ -135,13 +135,13 @@ KEXIE_REPLAY_URL = None
 KEXIE_NEARDUP_THRESHOLD = 0.5
 
 EXTENSIONS = {
+    # Passwords in database and Redis URLs are masked in every log line (kexie_scraper/redact.py).
+    "kexie_scraper.redact.RedactLogs": 0,
     # Inert unless the command shows progress (stderr a terminal, or --progress).
     "kexie_scraper.extensions.ProgressExtension": 600,
 }
 
 LOG_FORMATTER = "kexie_scraper.logformatter.KexieLogFormatter"
-# Passwords in database and Redis URLs are masked in every log line (kexie_scraper/redact.py).
-EXTENSIONS = {"kexie_scraper.redact.RedactLogs": 0}
 # Local JSON Lines feeds are written line by line, unbuffered, and a partial last line left
 # by a kill is cut off before appending (kexie_scraper/feeds.py).
 FEED_STORAGES = {"": "kexie_scraper.feeds.SafeFileFeedStorage", "file": "kexie_scraper.feeds.SafeFileFeedStorage"}
