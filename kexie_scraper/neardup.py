@@ -27,17 +27,17 @@ from __future__ import annotations
 import hashlib
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Iterable
 
 import numpy as np
-from datasketch import MinHash
 
 from .parsing.text import hash_form
 
 SHINGLE = 3
 NUM_PERM = 128
 SEED = 1
-# datasketch's hashing scheme, named so that signatures stored by one run compare with the next
-# (datasketch 2.0 made the scheme explicit; changing it invalidates article_signatures).
+# The hashing scheme (datasketch 2.0's name for it): part of what is stored, changing it
+# invalidates article_signatures.
 SCHEME = "affine32"
 # Estimated Jaccard at or above which two reports are the same report (see the module doc).
 THRESHOLD = 0.5
@@ -62,22 +62,65 @@ def jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b)
 
 
-_PERMUTATIONS = None
+# The MinHash itself: datasketch 2.0's "affine32" scheme, re-implemented in numpy so the
+# dedupe hot path does not import datasketch (and through it scipy: +75 MB RSS and ~0.3 s
+# start-up per process). Bit for bit the same values (``tests/test_neardup.py`` compares
+# with datasketch, a test-only dependency), so signatures stored by earlier runs still compare:
+#   h      = first 4 bytes of sha1(shingle), little-endian (datasketch.hashfunc.sha1_hash32)
+#   h'     = MurmurHash3 fmix32(h)                         (a fixed bijection, pre-mix)
+#   value  = min over shingles of (a_k * h' + b_k) mod 2^32, for each permutation k
+# with a_k odd, a_k and b_k drawn from numpy's RandomState(SEED) as datasketch draws them.
+_MAX32 = np.uint32(0xFFFFFFFF)
 
 
-def _permutations():
-    """The seeded permutations, drawn once: datasketch draws them anew for every MinHash,
-    which costs more than hashing a report's shingles."""
-    global _PERMUTATIONS
-    if _PERMUTATIONS is None:
-        _PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
-    return _PERMUTATIONS
+def _draw_permutations() -> tuple[np.ndarray, np.ndarray]:
+    gen = np.random.RandomState(SEED)
+    a = gen.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+    return a.reshape(-1, 1), b.reshape(-1, 1)
+
+
+_A, _B = _draw_permutations()
+
+
+def _fmix32(h: np.ndarray) -> np.ndarray:
+    h = h ^ (h >> np.uint32(16))
+    h = h * np.uint32(0x85EBCA6B)
+    h = h ^ (h >> np.uint32(13))
+    h = h * np.uint32(0xC2B2AE35)
+    return h ^ (h >> np.uint32(16))
+
+
+class MinHash:
+    """A MinHash signature: ``NUM_PERM`` 32-bit minima (kept as uint64, the stored form)."""
+
+    __slots__ = ("hashvalues",)
+
+    def __init__(self, hashvalues: np.ndarray) -> None:
+        self.hashvalues = hashvalues
+
+    @classmethod
+    def of(cls, items: Iterable[str]) -> "MinHash":
+        digests = b"".join(hashlib.sha1(item.encode("utf-8")).digest()[:4] for item in items)
+        if not digests:
+            return cls(np.full(NUM_PERM, _MAX32, dtype=np.uint64))
+        h = _fmix32(np.frombuffer(digests, dtype="<u4").astype(np.uint32))
+        with np.errstate(over="ignore"):
+            values = (_A * h + _B).min(axis=1)  # uint32 arithmetic wraps: that is the mod 2^32
+        return cls(values.astype(np.uint64))
+
+    def jaccard(self, other: "MinHash") -> float:
+        """The share of permutations whose minima agree: the Jaccard estimate."""
+        return float(np.count_nonzero(self.hashvalues == other.hashvalues)) / NUM_PERM
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, MinHash) and bool(np.array_equal(self.hashvalues, other.hashvalues))
+
+    __hash__ = None  # mutable array inside
 
 
 def signature(text: str) -> MinHash:
-    mh = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, permutations=_permutations())
-    mh.update_batch([s.encode("utf-8") for s in shingles(text)])
-    return mh
+    return MinHash.of(shingles(text))
 
 
 def to_bytes(mh: MinHash) -> bytes:
@@ -85,8 +128,10 @@ def to_bytes(mh: MinHash) -> bytes:
 
 
 def from_bytes(data: bytes) -> MinHash:
-    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, hashvalues=np.frombuffer(data, dtype=np.uint64).copy(),
-                   permutations=_permutations())
+    values = np.frombuffer(data, dtype=np.uint64)
+    if values.size != NUM_PERM:
+        raise ValueError(f"a stored signature has {values.size} values, not {NUM_PERM}")
+    return MinHash(values.copy())
 
 
 def comparable(text: str) -> bool:
@@ -149,6 +194,14 @@ def best_match(mh: MinHash, entries, region_code: str | None = None, page: str |
         if similarity >= threshold and (best is None or similarity > best.similarity):
             best = Match(entry.article_id, similarity, entry.content_hash)
     return best
+
+
+def best_stored_match(store, mh: MinHash, region_code: str | None = None, page: str | None = None,
+                      threshold: float = THRESHOLD) -> Match | None:
+    """The best match among the reports ``store`` holds (candidates by LSH band keys)."""
+    stored = [Entry(c.article_id, c.content_hash, c.region_code, c.page_url, from_bytes(c.signature))
+              for c in store.signature_candidates(band_keys(mh))]
+    return best_match(mh, stored, region_code, page, threshold)
 
 
 class NearDuplicateIndex:

@@ -2,7 +2,9 @@
 and update the stored articles — so a better parser improves old data.
 
 For each bulletin page in the archive (its latest fetch): ``parse_page`` on the archived
-bytes, the same normalization and schema check as a crawl, then ``Store.reparse_page``:
+bytes, the same normalization and schema check as a crawl, the same near-duplicate match
+as the dedupe pipeline (a report the crawl recorded as a MinHash sighting of another
+page's report stays a sighting, not a second copy), then ``Store.reparse_page``:
 the bulletin's fields and the page's articles are replaced by the new parse in one
 transaction (changed fields updated, new articles inserted, articles the page no longer
 yields deleted; an article stored from another page is left to that page).
@@ -17,6 +19,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable
 
+from . import neardup
 from .archive import ArchivedPage, iter_pages
 from .parsing import pagestate
 from .parsing.page import parse_page
@@ -46,7 +49,7 @@ def reparse(database_url: str, archive_dir: Path, source: str | None = None, sin
 
     pages = iter_pages(archive_dir, source=source, since=since)
     counts: Counter = Counter({"pages": 0, "inserted": 0, "updated": 0, "unchanged": 0, "deleted": 0,
-                               "duplicates": 0, "invalid_pages": 0, "not_ok_pages": 0})
+                               "duplicates": 0, "near_duplicates": 0, "invalid_pages": 0, "not_ok_pages": 0})
     normalize = NormalizePipeline()
     store = open_store(database_url)
     if progress is not None:
@@ -90,6 +93,30 @@ def _one(page: ArchivedPage, parse, normalize, errors, Article, Bulletin, DropIt
         logger.warning("%s: the new parse is invalid, page left as stored: %s", page.url,
                        "; ".join(f"{p}: {m}" for p, _, m in problems[:5]))
         return {"invalid_pages": 1}
-    done = store.reparse_page(canonical_url(page.url), record, articles)
+    url = canonical_url(page.url)
+    articles, seen, signatures = _near_duplicates(store, url, articles)
+    done = store.reparse_page(url, record, articles, seen=seen, signatures=signatures)
     return {"inserted": len(done.inserted), "updated": len(done.updated), "unchanged": len(done.unchanged),
-            "deleted": len(done.deleted), "duplicates": len(done.duplicates)}
+            "deleted": len(done.deleted), "duplicates": len(done.duplicates),
+            "near_duplicates": len(done.near_duplicates)}
+
+
+def _near_duplicates(store, url: str, articles: list[dict]) -> tuple[list[dict], list, dict[str, bytes]]:
+    """Split the page's new reports (unknown by id and content hash) into those a stored
+    report of another page near-duplicates — sightings of it, as in a crawl — and the rest,
+    with their signatures to store."""
+    from .storage.base import Seen
+
+    kept, seen, signatures = [], [], {}
+    for article in articles:
+        text = neardup.text_of(article.get("title"), article.get("body"))
+        if neardup.comparable(text) and store.find_article(article["id"], article["content_hash"]) is None:
+            mh = neardup.signature(text)
+            match = neardup.best_stored_match(store, mh, (article.get("region") or {}).get("code"), url)
+            if match is not None:
+                seen.append(Seen(match.content_hash, article.get("bulletin_id"), "minhash", round(match.similarity, 3),
+                                 article.get("source"), article.get("crawled_at")))
+                continue
+            signatures[article["id"]] = neardup.to_bytes(mh)
+        kept.append(article)
+    return kept, seen, signatures

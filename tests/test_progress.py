@@ -67,15 +67,27 @@ def test_demo_with_progress_keeps_the_json_line(tmp_path):
     assert "export" in exp.stderr and f"{exported}/{exported}" in exp.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="known bug since the WeChat merge: reparse re-inserts the 2 reports "
-                   "that MinHash matched as near-duplicates during the crawl (reparse skips near-dup matching)")
-def test_reparse_of_the_demo_archive_inserts_nothing(tmp_path):
+def test_reparse_of_the_demo_archive_changes_nothing(tmp_path):
+    """The unchanged parser over the demo's own archive: every stored report is found
+    again, the two the crawl matched by MinHash stay sightings (not second copies), and
+    the database is the same afterwards, row for row."""
+    import sqlite3
+
     run = lambda *a: subprocess.run([sys.executable, "-m", "kexie_scraper.cli", *a], capture_output=True, text=True,
                                     timeout=600)
     run("demo", "--out", str(tmp_path / "out"), "--archive", str(tmp_path / "warc"))
-    db = f"sqlite:///{tmp_path / 'out' / 'kexie.sqlite'}"
-    rep = run("reparse", "--archive", str(tmp_path / "warc"), "--database-url", db)
-    assert json.loads(rep.stdout.strip().splitlines()[-1])["inserted"] == 0
+    path = tmp_path / "out" / "kexie.sqlite"
+    snapshot = lambda: {table: sorted(sqlite3.connect(path).execute(f"SELECT {cols} FROM {table}").fetchall())
+                        for table, cols in (("articles", "id, title, body, region_code"),
+                                            ("article_urls", "content_hash, url, match, similarity"),
+                                            ("article_signatures", "article_id, signature"))}
+    before = snapshot()
+    rep = run("reparse", "--archive", str(tmp_path / "warc"), "--database-url", f"sqlite:///{path}")
+    counts = json.loads(rep.stdout.strip().splitlines()[-1])
+    assert (counts["inserted"], counts["deleted"], counts["updated"]) == (0, 0, 0), counts
+    assert counts["near_duplicates"] == 2 and counts["unchanged"] == len(before["articles"]) == 105, counts
+    assert counts["duplicates"] == 55, counts  # reposts of stored reports (aggregator copies of WeChat posts…)
+    assert snapshot() == before
 
 
 def test_no_progress_without_a_terminal(tmp_path):

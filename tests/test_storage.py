@@ -14,6 +14,7 @@ from kexie_scraper.items import Article
 from kexie_scraper.pipelines import DedupePipeline, NormalizePipeline, StorePipeline
 from kexie_scraper.pipelines.dedupe import BoundedSet
 from kexie_scraper.storage import PageBatch, database_url, normalize_url, open_store, schema
+from kexie_scraper.storage.base import Seen
 
 PAGE = "https://www.scimall.org.cn/article/detail?id=7100001"
 REPOST = "https://www.scimall.org.cn/article/detail?id=7100013"
@@ -409,5 +410,56 @@ def test_a_v3_database_gains_the_reason_of_its_page_states(db_url):
         assert sorted(store.retry_urls("scimall", 5)) == sorted([PAGE, REPOST])
         assert store.retry_urls("scimall", 1) == []  # tried once already: beyond max attempts 1
         assert store.settled_failures([PAGE, REPOST, PAGE + "0"]) == {PAGE + "0"}
+    finally:
+        store.close()
+
+
+def test_reparse_keeps_a_minhash_sighting_and_leaves_a_repost_to_its_original(db_url):
+    """Issue 8's bug: a report the crawl recorded as a MinHash sighting of another page's
+    report must stay a sighting when its page is re-parsed (not be inserted as a second
+    copy, nor make the stored report lose the sighting); and a repost's re-parse must not
+    rewrite the original's fields."""
+    from kexie_scraper import neardup
+
+    store = open_store(db_url)
+    try:
+        mh = neardup.signature(neardup.text_of(None, LONG_BODY))
+        original = {**article(1), "body": LONG_BODY}
+        store.write_page(PageBatch(url=PAGE, bulletin=bulletin(), articles=[original],
+                                   signatures={"a1-b1": neardup.to_bytes(mh)}))
+        # The crawl: REPOST's lightly edited copy matched a1-b1 by MinHash, stored as a sighting.
+        store.write_page(PageBatch(url=REPOST, bulletin=bulletin("b2", REPOST),
+                                   seen=[Seen("h1", "b2", "minhash", 0.7, "scimall")]))
+        edited = {**article(1, "b2", REPOST, content="h1-edited"), "body": LONG_BODY[:-6] + "。"}
+        done = store.reparse_page(REPOST, bulletin("b2", REPOST), [], seen=[Seen("h1", "b2", "minhash", 0.7, "scimall")])
+        assert (done.inserted, done.deleted, done.near_duplicates) == ([], [], ["h1"])
+        assert [(r["url"], r["match"]) for r in store.article_sources("a1-b1")] == [(PAGE, "stored"), (REPOST, "minhash")]
+        assert store.counts()["articles"] == 1
+        # Without the match (the old behaviour) the sighting would be dropped and the copy inserted:
+        done = store.reparse_page(REPOST, bulletin("b2", REPOST), [edited])
+        assert done.inserted == ["a1-b2"] and [r["url"] for r in store.article_sources("a1-b1")] == [PAGE]
+        # A repost page carrying the original's bulletin id (a WeChat original and its
+        # aggregator copy): its parse does not rewrite the original's article.
+        changed = {**original, "published_at": "2024-06-01T18:54:24+08:00", "bulletin_url": REPOST}
+        done = store.reparse_page(REPOST, bulletin(url=REPOST), [changed])
+        assert done.duplicates == ["a1-b1"] and done.updated == []
+        assert {a["id"]: a for a in store.iter_articles()}["a1-b1"]["published_at"] is None
+        # Its own page's parse does.
+        done = store.reparse_page(PAGE, bulletin(), [{**original, "published_at": "2024-06-01T18:54:24+08:00"}])
+        assert done.updated == ["a1-b1"]
+    finally:
+        store.close()
+
+
+def test_reparse_stores_the_signatures_of_what_it_inserts(db_url):
+    from kexie_scraper import neardup
+
+    store = open_store(db_url)
+    try:
+        mh = neardup.signature(neardup.text_of(None, LONG_BODY))
+        done = store.reparse_page(PAGE, bulletin(), [{**article(1), "body": LONG_BODY}],
+                                  signatures={"a1-b1": neardup.to_bytes(mh)})
+        assert done.inserted == ["a1-b1"]
+        assert [c.article_id for c in store.signature_candidates(neardup.band_keys(mh))] == ["a1-b1"]
     finally:
         store.close()

@@ -122,11 +122,7 @@ class DedupePipeline:
 
     def _near_duplicate(self, signature, region: str | None, page: str) -> neardup.Match | None:
         """The best match among this run's unwritten reports and the store's candidates."""
-        stored = [
-            neardup.Entry(c.article_id, c.content_hash, c.region_code, c.page_url, neardup.from_bytes(c.signature))
-            for c in crawler_store(self.crawler).signature_candidates(neardup.band_keys(signature))
-        ]
-        best = neardup.best_match(signature, stored, region, page, self.threshold)
+        best = neardup.best_stored_match(crawler_store(self.crawler), signature, region, page, self.threshold)
         recent = self.recent_signatures.best(signature, region, page)
         if recent and (best is None or recent.similarity > best.similarity):
             return recent

@@ -35,7 +35,7 @@ from sqlalchemy.exc import DBAPIError
 
 from . import schema
 from ..parsing import dates
-from ..parsing.urls import bulletin_page_key
+from ..parsing.urls import bulletin_page_key, canonical_url
 from .base import (ARTICLE_COLUMNS, ArticleFilter, Candidate, PageBatch, PageResult, ReparseResult, Seen,
                    article_item, article_row, bulletin_row, page_state_row)
 
@@ -419,10 +419,13 @@ class SQLStore:
         return self._query(lambda conn: [dict(r) for r in conn.execute(query).mappings()])
 
     # --- re-parsing (kexie reparse) ---------------------------------------------------------------
-    def reparse_page(self, url: str, bulletin: dict[str, Any], articles: list[dict[str, Any]]) -> ReparseResult:
+    def reparse_page(self, url: str, bulletin: dict[str, Any], articles: list[dict[str, Any]],
+                     seen: Iterable[Seen] = (), signatures: dict[str, bytes] | None = None) -> ReparseResult:
         """Replace what one page holds by a new parse of it, in one transaction.
 
-        ``url`` is the page's canonical URL. The bulletin's
+        ``url`` is the page's canonical URL; ``seen`` are the page's reports that the caller
+        matched to stored ones by MinHash (recorded as sightings, as a crawl does), and
+        ``signatures`` the MinHash signatures of ``articles`` (saved for those inserted). The bulletin's
         parsed fields are updated; an article with the same id (same bulletin, same text) gets
         its parsed fields updated when they changed; new articles are inserted (or, stored from
         another page already, counted as duplicates and sighted here); an article the page no
@@ -432,7 +435,7 @@ class SQLStore:
         for attempt in range(5):
             try:
                 with self.engine.begin() as conn:
-                    return self._reparse_page(conn, url, bulletin, articles)
+                    return self._reparse_page(conn, url, bulletin, articles, list(seen), signatures or {})
             except DBAPIError as exc:
                 code = getattr(exc.orig, "sqlstate", None)
                 if (code not in _RETRYABLE_PG and not exc.connection_invalidated) or attempt == 4:
@@ -442,8 +445,8 @@ class SQLStore:
 
     _PROVENANCE = ("id", "source", "url", "canonical_url", "bulletin_url", "crawled_at")
 
-    def _reparse_page(self, conn: Connection, url: str, bulletin: dict[str, Any],
-                      articles: list[dict[str, Any]]) -> ReparseResult:
+    def _reparse_page(self, conn: Connection, url: str, bulletin: dict[str, Any], articles: list[dict[str, Any]],
+                      seen: list[Seen], signatures: dict[str, bytes]) -> ReparseResult:
         a, b, u = schema.articles, schema.bulletins, schema.article_urls
         result = ReparseResult()
         row = bulletin_row(bulletin)
@@ -455,10 +458,13 @@ class SQLStore:
             conn.execute(update(b).where(b.c.id == row["id"]).values(fields))
         stored = {r["id"]: dict(r) for r in conn.execute(select(a).where(a.c.bulletin_id == row["id"])).mappings()}
         compared = [k for k in ARTICLE_COLUMNS if k not in self._PROVENANCE]
+        signed: list[dict[str, Any]] = []
         for article in sorted(articles, key=lambda x: x["content_hash"]):
             new = article_row(article)
             old = stored.get(new["id"])
-            if old is not None:
+            if old is not None and old.get("bulletin_url") and canonical_url(old["bulletin_url"]) != url:
+                result.duplicates.append(new["id"])  # stored from the original (or another repost): left to it
+            elif old is not None:
                 changed = {k: new[k] for k in compared if old.get(k) != new[k]}
                 if changed:
                     conn.execute(update(a).where(a.c.id == new["id"]).values(changed))
@@ -469,12 +475,22 @@ class SQLStore:
                 stmt = self._insert(a).values({**new, "first_seen_at": new.get("crawled_at")})
                 inserted = conn.execute(stmt.on_conflict_do_nothing().returning(a.c.id)).first()
                 (result.inserted if inserted else result.duplicates).append(new["id"])
+                if inserted and signatures.get(new["id"]) is not None:
+                    signed.append(new)
             conn.execute(self._insert(u).values(content_hash=new["content_hash"], url=url, bulletin_id=row["id"],
                                                 first_seen_at=new.get("crawled_at")).on_conflict_do_nothing())
+        if signed:
+            self._save_signatures(conn, signed, url, signatures)
+        for sighting in seen:
+            record = self._sighting(sighting, url, sighting.seen_at)
+            conn.execute(self._insert(u).values(record).on_conflict_do_update(
+                index_elements=[u.c.content_hash, u.c.url], set_={"match": record["match"],
+                                                                  "similarity": record["similarity"]}))
+            result.near_duplicates.append(sighting.content_hash)
         # What this page no longer yields loses its sighting here; an article no page sights
         # any more is deleted (a report still on the original or a repost stays).
         dropped = set(conn.execute(select(u.c.content_hash).where(u.c.url == url)).scalars()) - \
-            {article_row(x)["content_hash"] for x in articles}
+            {article_row(x)["content_hash"] for x in articles} - {x.content_hash for x in seen}
         if dropped:
             hashes = sorted(dropped)
             conn.execute(delete(u).where(u.c.url == url, u.c.content_hash.in_(hashes)))

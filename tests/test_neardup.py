@@ -1,0 +1,65 @@
+"""Our numpy MinHash is datasketch's "affine32" MinHash, bit for bit.
+
+The pipeline does not import datasketch (it pulls in scipy: ~75 MB RSS per process), but
+signatures stored by earlier runs — and by earlier versions that did use datasketch —
+must keep comparing with new ones, so the two must agree exactly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kexie_scraper import neardup
+
+datasketch = __import__("pytest").importorskip("datasketch", reason="datasketch is the test extra's reference")
+
+
+def reference(text: str) -> np.ndarray:
+    mh = datasketch.MinHash(num_perm=neardup.NUM_PERM, seed=neardup.SEED, scheme=neardup.SCHEME)
+    mh.update_batch([s.encode("utf-8") for s in neardup.shingles(text)])
+    return mh.hashvalues.astype(np.uint64)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(min_size=0, max_size=400))
+def test_signature_equals_datasketch_affine32(text):
+    assert np.array_equal(neardup.signature(text).hashvalues, reference(text))
+
+
+def test_signature_of_a_report_equals_datasketch_and_round_trips_through_bytes():
+    text = neardup.text_of(None, "3月20日，遂宁市科协组织科技志愿者深入船山区、安居区开展科普进社区活动，发放宣传资料2000余份。")
+    ours = neardup.signature(text)
+    assert np.array_equal(ours.hashvalues, reference(text))
+    assert neardup.from_bytes(neardup.to_bytes(ours)) == ours
+    assert neardup.band_keys(ours) == neardup.band_keys(neardup.to_bytes(ours))
+
+
+def test_jaccard_estimate_matches_datasketch():
+    a = neardup.text_of(None, "安顺市西秀区科协联合区教育局举办青少年科技创新成果展，展出学生作品180余件，吸引师生家长参观。")
+    b = neardup.text_of(None, "安顺市西秀区科协联合区教育局举办青少年科技创新成果展，展出学生作品160余件，吸引众多师生参观。")
+    da = datasketch.MinHash(num_perm=neardup.NUM_PERM, seed=neardup.SEED, scheme=neardup.SCHEME)
+    db = datasketch.MinHash(num_perm=neardup.NUM_PERM, seed=neardup.SEED, scheme=neardup.SCHEME)
+    da.update_batch([s.encode() for s in neardup.shingles(a)])
+    db.update_batch([s.encode() for s in neardup.shingles(b)])
+    ours = neardup.signature(a).jaccard(neardup.signature(b))
+    assert ours == da.jaccard(db)
+    assert 0.3 < ours < 1.0  # similar but not the same text
+
+
+def test_a_stored_signature_of_the_wrong_length_is_refused():
+    import pytest
+
+    with pytest.raises(ValueError, match="values"):
+        neardup.from_bytes(b"\0" * 8 * (neardup.NUM_PERM - 1))
+
+
+def test_the_pipeline_does_not_import_datasketch_or_scipy():
+    import subprocess
+    import sys
+
+    code = ("import sys, kexie_scraper.neardup, kexie_scraper.pipelines.dedupe, kexie_scraper.storage.sql;"
+            "print(sorted(m for m in ('datasketch', 'scipy') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "[]"
