@@ -7,7 +7,7 @@ README ("Output fields"); keep the two in step.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
 
@@ -108,3 +108,30 @@ class PageDone:
 
     url: str
     token: str | None = None
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def record(item: Any) -> dict[str, Any]:
+    """The item as a plain dict: what ``ItemAdapter(item).asdict()`` gives for these
+    dataclasses (nested dicts and lists copied one level down, so the record can be kept
+    while the item travels on), at a twentieth of its cost: asdict checks every value
+    for being an item, recursively, and it ran four times for every article."""
+    names = _FIELD_NAMES.get(type(item))
+    if names is None:
+        if not is_dataclass(item):
+            from itemadapter import ItemAdapter
+
+            return ItemAdapter(item).asdict()
+        names = _FIELD_NAMES[type(item)] = tuple(f.name for f in fields(item))
+    out = {}
+    for name in names:
+        value = getattr(item, name)
+        if isinstance(value, dict):
+            value = dict(value)
+        elif isinstance(value, list):
+            value = list(value)
+        out[name] = value
+    return out
+

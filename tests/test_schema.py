@@ -139,3 +139,81 @@ def test_articles_of_an_invalid_bulletin_are_dropped(tmp_path):
     stats = crawler.stats.get_stats()
     assert stats["kexie/invalid/bulletins/page_state/enum"] == 1
     assert stats["kexie/invalid/articles/bulletin/bulletin"] == 1
+
+
+# --- the fast validator (jsonschema-rs) only ever says yes where the reference does -------------
+
+def _reference_errors(name, record):
+    from kexie_scraper.schema import _path, validator
+
+    return sorted((_path(e), str(e.validator), e.message) for e in validator(name).iter_errors(record))
+
+
+def _field_values():
+    from hypothesis import strategies as st
+
+    return st.one_of(st.none(), st.booleans(), st.integers(-3, 10**7), st.floats(allow_nan=False),
+                     st.text(max_size=30), st.sampled_from(["510600", "51060", "５１０６００", "510600\n", "0123456",
+                                                            "https://x.org/a", "ftp://x", "2021-05-12T00:00:00+08:00",
+                                                            "2021-05-12T00:00+08:00\n", "titled", "ok", "deleted",
+                                                            "d924d8f0914cda4a88ac", "2d93c9210c0329ac", "scimall"]),
+                     st.dictionaries(st.sampled_from(["province", "city", "county", "code", "former_name", "x"]),
+                                     st.one_of(st.none(), st.text(max_size=8), st.sampled_from(["510600", "四川省"])),
+                                     max_size=6))
+
+
+def test_fast_validator_agrees_with_the_reference_on_mutated_records():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from kexie_scraper.schema import fast_validator
+
+    bulletin_good = {"id": "fc740f92deed6b14", "source": "scimall", "url": GOOD["bulletin_url"],
+                     "canonical_url": GOOD["bulletin_url"], "title": "【地方科协】", "page_state": "ok",
+                     "article_count": 1, "crawled_at": "2024-01-01T10:00:00+08:00", "intro": None,
+                     "original_url": None, "published_at": "2021-05-12T00:00:00+08:00", "publisher": "四川科协",
+                     "publisher_alias": None}
+    assert _reference_errors("bulletin", bulletin_good) == []
+
+    @settings(max_examples=1500, deadline=None)
+    @given(st.sampled_from(["article", "bulletin"]),
+           st.dictionaries(st.sampled_from(sorted(set(GOOD) | set(bulletin_good) | {"region", "surprise"})),
+                           _field_values(), max_size=4))
+    def check(name, change):
+        record = {**(GOOD if name == "article" else bulletin_good), **change}
+        reference = _reference_errors(name, record)
+        if fast_validator(name).is_valid(record):
+            assert reference == [], (record, reference)
+        assert errors(name, record) == reference
+
+    check()
+    # Both verdicts on known records (the random ones above are mostly invalid).
+    assert fast_validator("article").is_valid(GOOD) and fast_validator("bulletin").is_valid(bulletin_good)
+    assert not fast_validator("article").is_valid({**GOOD, "position": 0})
+    assert not fast_validator("bulletin").is_valid({**bulletin_good, "url": "ftp://x"})
+
+
+def test_every_fixture_record_is_accepted_by_the_fast_validator():
+    from kexie_scraper.schema import fast_validator
+
+    for fixture in FIXTURES[:60]:
+        result = parse_page(fixture.body, url=fixture.url, content_type=fixture.headers.get("Content-Type"),
+                            source=fixture.body_path.parent.name).to_dict()
+        assert fast_validator("bulletin").is_valid(result["bulletin"]) == (_reference_errors("bulletin", result["bulletin"]) == [])
+        for article in result["articles"]:
+            assert fast_validator("article").is_valid(article), article
+
+
+def test_record_equals_itemadapter_asdict_for_every_fixture_item():
+    from itemadapter import ItemAdapter
+
+    from kexie_scraper.items import record
+
+    for fixture in FIXTURES:
+        result = parse_page(fixture.body, url=fixture.url, content_type=fixture.headers.get("Content-Type"),
+                            source=fixture.body_path.parent.name)
+        for item in [result.bulletin, *result.articles]:
+            copy = record(item)
+            assert copy == ItemAdapter(item).asdict()
+            if isinstance(copy.get("region"), dict):
+                assert copy["region"] is not item.region  # kept records do not share the item's dicts

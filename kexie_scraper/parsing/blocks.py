@@ -142,27 +142,42 @@ _PARSERS = threading.local()
 
 
 def _parser() -> html.HTMLParser:
+    # The tree is built from UTF-8 bytes (encoding fixed, so a page's own <meta charset>
+    # is ignored: the text was decoded already): ~20% faster than handing lxml a str.
     parser = getattr(_PARSERS, "parser", None)
     if parser is None:
-        parser = _PARSERS.parser = html.HTMLParser(no_network=True, huge_tree=False, recover=True)
+        parser = _PARSERS.parser = html.HTMLParser(no_network=True, huge_tree=False, recover=True, encoding="utf-8")
     return parser
 
 
-# Characters lxml refuses in a str (XML 1.0 forbids them) and no page means as text:
-# C0 controls but tab/LF/CR, lone surrogates, U+FFFE/U+FFFF. Browsers drop NUL too.
+# Characters lxml refuses (XML 1.0 forbids them) and no page means as text: C0 controls
+# but tab/LF/CR, lone surrogates, U+FFFE/U+FFFF. Browsers drop NUL too.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_C0_BYTES = bytes(c for c in range(32) if c not in (9, 10, 13))
 
 
 def xml_safe(text: str) -> str:
     return _NOT_XML.sub("", text)
 
 
+def _xml_safe_utf8(text: str) -> bytes:
+    """``xml_safe(text)`` as UTF-8. Almost every page has none of those characters, and
+    proving that (a C-speed ``translate`` of the encoded bytes, two character searches in
+    the str) costs a tenth of the regex, which runs only when one is there."""
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates
+        return xml_safe(text).encode("utf-8")
+    if len(data.translate(None, _C0_BYTES)) != len(data) or "\ufffe" in text or "\uffff" in text:
+        return xml_safe(text).encode("utf-8")
+    return data
+
+
 def parse_html(text: str) -> etree._Element | None:
     """An lxml tree, or None when there is nothing parseable (empty or binary)."""
     if not text or not text.strip():
         return None
-    text = xml_safe(text)
     try:
-        return html.document_fromstring(text, parser=_parser())
+        return html.document_fromstring(_xml_safe_utf8(text), parser=_parser())
     except (etree.ParserError, ValueError):
         return None

@@ -44,7 +44,21 @@ def clean_paragraphs(text: str) -> str:
 _HASH_DROP = re.compile(r"[\s\W_]+", re.UNICODE)
 
 
+# Full-width ASCII punctuation (，：；（）！？ …) and U+3000: NFKC maps each to ASCII
+# punctuation or a space, which hash_form drops anyway. They are starters that compose
+# with nothing, so putting a space in their place first gives the same hash form — and
+# leaves most Chinese text already NFKC-normal, which skips CPython's slow full
+# normalization (~55 µs for a 160-character paragraph with one '，'; ~0.1 µs to check).
+_FULLWIDTH_PUNCT = re.compile("[\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff5e\u3000]")
+
+
 def hash_form(text: str) -> str:
     """The form used for content hashes: letters and digits only, so punctuation,
-    full-width/half-width brackets and spacing differences between copies do not matter."""
-    return _HASH_DROP.sub("", unicodedata.normalize("NFKC", text or "")).lower()
+    full-width/half-width brackets and spacing differences between copies do not matter.
+    Equal to ``_HASH_DROP.sub("", NFKC(text)).lower()`` (a property test holds them equal)."""
+    if not text:
+        return ""
+    text = _FULLWIDTH_PUNCT.sub(" ", text)
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    return _HASH_DROP.sub("", text).lower()

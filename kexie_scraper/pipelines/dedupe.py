@@ -31,7 +31,7 @@ from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
 from .. import neardup
-from ..items import Article, Bulletin, PageDone, PageState
+from ..items import Article, Bulletin, PageDone, PageState, record
 from ..storage.base import Seen
 from .store_access import crawler_store, page_batch, page_key
 
@@ -134,6 +134,6 @@ class DedupePipeline:
         if bid in self.recent or crawler_store(self.crawler).bulletin_known(bid):
             # Written with the page: refreshes crawled_at, records this page as a source of
             # the bulletin (and counts it as known then).
-            page_batch(self.crawler, adapter.get("url")).bulletin = adapter.asdict()
+            page_batch(self.crawler, adapter.get("url")).bulletin = record(adapter.item)
             raise DropItem(f"known bulletin {bid} ({adapter.get('url')})")
         self.recent.add(bid)

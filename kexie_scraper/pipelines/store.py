@@ -14,11 +14,10 @@ written with its page too, into ``page_states``.
 
 from __future__ import annotations
 
-from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
 from .. import scheduling
-from ..items import Article, Bulletin, PageDone, PageState
+from ..items import Article, Bulletin, PageDone, PageState, record
 from .store_access import close_crawler_store, crawler_pages, crawler_store, page_batch, page_key
 
 # A safety valve for spiders that never send PageDone: write the oldest pages beyond this.
@@ -39,7 +38,7 @@ class StorePipeline:
             self.flush(page_key(item.url))
             scheduling.request_done(self.crawler, item.token)
             raise DropItem("page done")
-        data = ItemAdapter(item).asdict()
+        data = record(item)
         if isinstance(item, Article):
             page_batch(self.crawler, data.get("bulletin_url")).articles.append(data)
         elif isinstance(item, Bulletin):

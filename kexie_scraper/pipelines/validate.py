@@ -18,10 +18,9 @@ from __future__ import annotations
 
 import logging
 
-from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
-from ..items import Article, Bulletin, PageDone
+from ..items import Article, Bulletin, PageDone, record as as_record
 from ..schema import errors
 
 logger = logging.getLogger(__name__)
@@ -56,7 +55,7 @@ class ValidatePipeline:
             kind = "bulletins"
         else:
             return item
-        record = ItemAdapter(item).asdict()
+        record = as_record(item)
         found = errors(kind[:-1], record)
         if kind == "articles" and record.get("bulletin_id") in self.invalid_bulletins:
             found.append(("bulletin", "bulletin", f"its bulletin {record['bulletin_id']} was invalid"))

@@ -50,8 +50,25 @@ def _path(error) -> str:
     return ".".join(str(p) for p in error.absolute_path) or "(record)"
 
 
+@lru_cache(maxsize=None)
+def fast_validator(name: str):
+    """The same schema compiled by jsonschema-rs (Rust): ~2 µs a record against ~600 µs for
+    the Python validator, which was the costliest step of a crawl's pipelines. Used as a
+    yes; a no is always explained (and decided) by the Python validator, the reference."""
+    import jsonschema_rs
+
+    resources = [(load(o)["$id"], load(o)) for o in NAMES] + [(f"{o}.schema.json", load(o)) for o in NAMES]
+    return jsonschema_rs.validator_for(load(name), registry=jsonschema_rs.Registry(resources))
+
+
 def errors(name: str, record: dict[str, Any]) -> list[tuple[str, str, str]]:
-    """Every violation as ``(field path, failed keyword, message)``, in a stable order."""
+    """Every violation as ``(field path, failed keyword, message)``, in a stable order.
+
+    A record jsonschema-rs accepts is valid (``tests/test_schema.py`` holds that whatever
+    it accepts the Python validator accepts too); anything else gets the Python
+    validator's verdict and messages, so the result is the reference's either way."""
+    if fast_validator(name).is_valid(record):
+        return []
     found = [(_path(e), str(e.validator), e.message) for e in validator(name).iter_errors(record)]
     return sorted(found)
 
@@ -60,4 +77,4 @@ def is_valid(name: str, record: dict[str, Any]) -> bool:
     return not errors(name, record)
 
 
-__all__ = ["NAMES", "errors", "is_valid", "load", "schema_path", "validator"]
+__all__ = ["NAMES", "errors", "fast_validator", "is_valid", "load", "schema_path", "validator"]
