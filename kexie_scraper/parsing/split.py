@@ -373,8 +373,9 @@ _PLACE_LABEL = re.compile(r"^([\u4e00-\u9fff]{2,7})\s*[:：]\s*(?=\S)")
 
 def _is_place_label(text: str) -> bool:
     """The whole text is one place name: 南昌, 九江市, 青白江区."""
-    places = regions.place_mentions(to_simplified(text))
-    return len(places) == 1 and places[0] == to_simplified(text).replace(" ", "")
+    simple = to_simplified(text)
+    places = regions.place_mentions(simple)
+    return len(places) == 1 and places[0] == simple.replace(" ", "")
 
 
 def _by_place_labels(blocks: list[Block]) -> tuple[list[str], list[Segment], list[str]]:
