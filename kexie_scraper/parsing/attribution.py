@@ -42,7 +42,11 @@ _BAD_INSIDE = re.compile(r"[。；;？?！!：:“”\"]")
 
 
 def looks_like_attribution(inner: str) -> bool:
-    inner = to_simplified(inner.strip())
+    return _looks_like_attribution(to_simplified(inner.strip()))
+
+
+def _looks_like_attribution(inner: str) -> bool:
+    """looks_like_attribution of a stripped, simplified ``inner``."""
     if not 2 <= len(inner) <= 40 or _BAD_INSIDE.search(inner) or _NOT_ATTRIBUTION.search(inner):
         return False
     bare = _ROLE_PREFIX.sub("", inner)
@@ -94,7 +98,7 @@ def lead_attribution(text: str) -> tuple[str, str] | None:
     if match and match.end() < len(text):
         inner = match.group(1).strip()
         simple = to_simplified(inner)
-        if looks_like_attribution(inner) and (_ROLE_PREFIX.match(simple) or ORG_SUFFIX.search(re.split(r"\s", simple)[0]) or text.startswith(("本报讯", "本刊讯"))):
+        if _looks_like_attribution(simple) and (_ROLE_PREFIX.match(simple) or ORG_SUFFIX.search(re.split(r"\s", simple)[0]) or text.startswith(("本报讯", "本刊讯"))):
             return match.group(0), inner
     return None
 

@@ -44,10 +44,23 @@ def has_traditional(text: str | None) -> bool:
     return bool(text) and _traditional_chars().search(text) is not None
 
 
+# Longer texts are converted each time rather than kept: the cache must not hold on to a
+# whole oversized page.
+_CACHED_LENGTH = 2000
+
+
 def to_simplified(text: str) -> str:
     """Simplified form of ``text``; the same string object when nothing needs converting."""
-    if not text or not has_traditional(text):
+    # The search is has_traditional's, inlined: this runs for nearly every line matched.
+    if not text or _traditional_chars().search(text) is None:
         return text
+    return _convert(text) if len(text) <= _CACHED_LENGTH else _convert.__wrapped__(text)
+
+
+@lru_cache(maxsize=1024)
+def _convert(text: str) -> str:
+    """OpenCC costs ~25 µs a paragraph, and a 繁體 page's paragraphs are matched again and
+    again (metadata, each split rule, attributions, regions): convert each text once."""
     converted = _converter().convert(text)
     # Keep positions aligned with the original so matches can slice the original text.
     if len(converted) != len(text):

@@ -15,6 +15,7 @@ the property tests hold the splitter to it.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -199,6 +200,30 @@ def _opens_item(group: list[str], current: Segment | None) -> bool:
     return any(_names_place(line) for line in group)
 
 
+def _segment_at(
+    blocks: list[Block], opens: Callable[[int, Block], Segment | None]
+) -> tuple[list[str], list[Segment]]:
+    """Cut ``blocks`` where ``opens(i, block)`` returns a segment (which keeps what it wants
+    of its opening block); blocks before the first one are the intro."""
+    intro: list[str] = []
+    segments: list[Segment] = []
+    current: Segment | None = None
+    for i, block in enumerate(blocks):
+        opened = opens(i, block)
+        if opened is not None:
+            if current is not None:
+                current.close()
+            current = opened
+            segments.append(current)
+        elif current is None:
+            intro.append(block.text)
+        else:
+            current.blocks.append(block.text)
+    if current is not None:
+        current.close()
+    return intro, segments
+
+
 def _by_bullets(blocks: list[Block]) -> tuple[list[str], list[Segment], list[str]]:
     """Bulleted briefs: each ◆/●/▲/△/• line opens an item (a headline when short).
 
@@ -206,31 +231,24 @@ def _by_bullets(blocks: list[Block]) -> tuple[list[str], list[Segment], list[str
     sub-points inside an item.
     """
     primary = next(b.bullet for b in blocks if b.bullet)
-    intro: list[str] = []
-    segments: list[Segment] = []
-    current: Segment | None = None
-    for i, block in enumerate(blocks):
-        if block.bullet == primary:
-            if current is not None:
-                current.close()
-            marker, text = block.text[0], block.text[1:].strip()
-            nxt = blocks[i + 1] if i + 1 < len(blocks) else None
-            current = Segment(rule="bullets", removed=[marker])
-            segments.append(current)
-            if is_title(text) and nxt is not None and nxt.bullet != primary:
-                current.title, current.headline = text, [text]
-            elif (pair := _title_and_body(text)) is not None:
-                current.title, body = pair
-                current.headline = [current.title]
-                current.blocks.append(body)
-            elif text:
-                current.blocks.append(text)
-        elif current is None:
-            intro.append(block.text)
-        else:
-            current.blocks.append(block.text)
-    if current is not None:
-        current.close()
+
+    def opens(i: int, block: Block) -> Segment | None:
+        if block.bullet != primary:
+            return None
+        marker, text = block.text[0], block.text[1:].strip()
+        nxt = blocks[i + 1] if i + 1 < len(blocks) else None
+        segment = Segment(rule="bullets", removed=[marker])
+        if is_title(text) and nxt is not None and nxt.bullet != primary:
+            segment.title, segment.headline = text, [text]
+        elif (pair := _title_and_body(text)) is not None:
+            segment.title, body = pair
+            segment.headline = [segment.title]
+            segment.blocks.append(body)
+        elif text:
+            segment.blocks.append(text)
+        return segment
+
+    intro, segments = _segment_at(blocks, opens)
     return intro, segments, []
 
 
@@ -294,21 +312,14 @@ def _by_attributions(blocks: list[Block]) -> tuple[list[str], list[Segment], lis
 
 def _by_lead_attributions(blocks: list[Block]) -> tuple[list[str], list[Segment], list[str]]:
     """Items that open with their credit: `（通讯员 王芳）3月1日，…`, `本报讯（记者 甲）…`."""
-    intro: list[str] = []
-    segments: list[Segment] = []
-    current: Segment | None = None
-    for block in blocks:
+
+    def opens(_: int, block: Block) -> Segment | None:
+        # The credit stays in the block: Segment.close peels it off as the attribution.
         if lead_attribution(block.text):
-            if current is not None:
-                current.close()
-            current = Segment(rule="lead-attribution")
-            segments.append(current)
-        if current is None:
-            intro.append(block.text)
-        else:
-            current.blocks.append(block.text)
-    if current is not None:
-        current.close()
+            return Segment(rule="lead-attribution", blocks=[block.text])
+        return None
+
+    intro, segments = _segment_at(blocks, opens)
     return intro, segments, []
 
 
@@ -362,30 +373,24 @@ _PLACE_LABEL = re.compile(r"^([\u4e00-\u9fff]{2,7})\s*[:：]\s*(?=\S)")
 
 def _is_place_label(text: str) -> bool:
     """The whole text is one place name: 南昌, 九江市, 青白江区."""
-    places = regions.place_mentions(to_simplified(text))
-    return len(places) == 1 and places[0] == to_simplified(text).replace(" ", "")
+    simple = to_simplified(text)
+    places = regions.place_mentions(simple)
+    return len(places) == 1 and places[0] == simple.replace(" ", "")
 
 
 def _by_place_labels(blocks: list[Block]) -> tuple[list[str], list[Segment], list[str]]:
     """`南昌：6月14日，南昌县科协…`: each report opens with its place and a colon."""
-    intro: list[str] = []
-    segments: list[Segment] = []
-    current: Segment | None = None
-    for block in blocks:
+
+    def opens(_: int, block: Block) -> Segment | None:
         match = _PLACE_LABEL.match(block.text)
-        if match and _is_place_label(match.group(1)):
-            if current is not None:
-                current.close()
-            label = match.group(1)
-            current = Segment(label, rule="place-labels", headline=[label], removed=[match.group(0)[len(label):]])
-            current.blocks.append(block.text[match.end():])
-            segments.append(current)
-        elif current is None:
-            intro.append(block.text)
-        else:
-            current.blocks.append(block.text)
-    if current is not None:
-        current.close()
+        if not (match and _is_place_label(match.group(1))):
+            return None
+        label = match.group(1)
+        segment = Segment(label, rule="place-labels", headline=[label], removed=[match.group(0)[len(label):]])
+        segment.blocks.append(block.text[match.end():])
+        return segment
+
+    intro, segments = _segment_at(blocks, opens)
     return intro, segments, []
 
 
