@@ -25,12 +25,12 @@ and the dedupe pipeline asks it, plus a bounded in-memory index of its unwritten
 from __future__ import annotations
 
 import hashlib
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Iterable
 
 import numpy as np
 
+from .lru import LRU
 from .parsing.text import hash_form
 
 SHINGLE = 3
@@ -94,10 +94,11 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
 class MinHash:
     """A MinHash signature: ``NUM_PERM`` 32-bit minima (kept as uint64, the stored form)."""
 
-    __slots__ = ("hashvalues",)
+    __slots__ = ("hashvalues", "_bands")
 
     def __init__(self, hashvalues: np.ndarray) -> None:
         self.hashvalues = hashvalues
+        self._bands: list[str] | None = None  # band_keys, once asked
 
     @classmethod
     def of(cls, items: Iterable[str]) -> "MinHash":
@@ -145,18 +146,23 @@ def comparable(text: str) -> bool:
 BANDS, ROWS = 25, 5
 
 
+_BAND_BYTES = ROWS * 8  # a band of the uint64 signature, as stored
+
+
 def band_keys(mh: MinHash | bytes) -> list[str]:
     """``band:hash`` of each band of the signature (or of its ``to_bytes`` form): the
-    store's index for candidate lookups."""
-    if isinstance(mh, (bytes, bytearray, memoryview)):
-        values = np.frombuffer(mh, dtype=np.uint64)
-    else:
-        values = np.asarray(mh.hashvalues, dtype=np.uint64)
-    keys = []
-    for band in range(BANDS):
-        digest = hashlib.blake2b(values[band * ROWS:(band + 1) * ROWS].tobytes(), digest_size=8).hexdigest()
-        keys.append(f"{band}:{digest}")
-    return keys
+    store's index for candidate lookups. Computed once per signature (the dedupe
+    pipeline, its in-run index and the store all ask)."""
+    if isinstance(mh, MinHash):
+        if mh._bands is None:
+            mh._bands = _band_keys(to_bytes(mh))
+        return mh._bands
+    return _band_keys(bytes(mh))
+
+
+def _band_keys(raw: bytes) -> list[str]:
+    return [f"{band}:{hashlib.blake2b(raw[band * _BAND_BYTES:(band + 1) * _BAND_BYTES], digest_size=8).hexdigest()}"
+            for band in range(BANDS)]
 
 
 @dataclass(frozen=True)
@@ -215,7 +221,7 @@ class NearDuplicateIndex:
     def __init__(self, threshold: float = THRESHOLD, size: int | None = None) -> None:
         self.threshold = threshold
         self.size = size
-        self.entries: OrderedDict[str, Entry] = OrderedDict()
+        self.entries: LRU[str, Entry] = LRU(size)
         self.bands: dict[str, set[str]] = {}
 
     def __len__(self) -> int:
@@ -225,16 +231,17 @@ class NearDuplicateIndex:
             content_hash: str | None = None) -> None:
         if article_id in self.entries:
             return
-        self.entries[article_id] = Entry(article_id, content_hash, region_code, page, mh)
         for key in band_keys(mh):
             self.bands.setdefault(key, set()).add(article_id)
-        while self.size and len(self.entries) > self.size:
-            self.remove(next(iter(self.entries)))
+        for old_id, old in self.entries.put(article_id, Entry(article_id, content_hash, region_code, page, mh)):
+            self._unband(old_id, old)
 
     def remove(self, article_id: str) -> None:
-        entry = self.entries.pop(article_id, None)
-        if entry is None:
-            return
+        entry = self.entries.pop(article_id)
+        if entry is not None:
+            self._unband(article_id, entry)
+
+    def _unband(self, article_id: str, entry: Entry) -> None:
         for key in band_keys(entry.signature):
             ids = self.bands.get(key)
             if ids is not None:
@@ -246,7 +253,7 @@ class NearDuplicateIndex:
         ids: set[str] = set()
         for key in band_keys(mh):
             ids |= self.bands.get(key, set())
-        return [self.entries[i] for i in sorted(ids)]
+        return [self.entries.peek(i) for i in sorted(ids)]
 
     def best(self, mh: MinHash, region_code: str | None = None, page: str | None = None) -> Match | None:
         return best_match(mh, self.candidates(mh), region_code, page, self.threshold)

@@ -63,3 +63,16 @@ def test_the_pipeline_does_not_import_datasketch_or_scipy():
             "print(sorted(m for m in ('datasketch', 'scipy') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "[]"
+
+
+def test_band_keys_are_blake2b_of_each_band_of_the_stored_signature():
+    """The stored index (article_signature_bands) depends on this exact form."""
+    import hashlib
+
+    mh = neardup.signature(neardup.text_of(None, "德阳市科协召开会议，部署全年科普工作，要求各县区科协抓好落实。"))
+    values = np.asarray(mh.hashvalues, dtype=np.uint64)
+    expected = [f"{b}:{hashlib.blake2b(values[b * neardup.ROWS:(b + 1) * neardup.ROWS].tobytes(), digest_size=8).hexdigest()}"
+                for b in range(neardup.BANDS)]
+    assert neardup.band_keys(mh) == expected
+    assert neardup.band_keys(neardup.to_bytes(mh)) == expected
+    assert neardup.band_keys(mh) is neardup.band_keys(mh)  # computed once per signature

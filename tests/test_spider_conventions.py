@@ -68,3 +68,23 @@ def test_spider_has_a_test(name):
 
 def test_there_is_a_scimall_spider_and_the_issue_4_sources():
     assert {"scimall", "cast", "sckx", "zast", "imast"} <= set(NAMES)
+
+
+def test_channel_arguments_fill_the_declared_url_form():
+    """A source with several channels declares ``channel_url`` / ``default_channels`` and
+    the base turns ``-a <channel_arg>=a,b`` into start URLs (no __init__ of its own)."""
+    from kexie_scraper.spiders.cast import CastSpider
+    from kexie_scraper.spiders.scimall import ScimallSpider
+    from kexie_scraper.spiders.sckx import SckxSpider
+    from kexie_scraper.spiders.zast import ZastSpider
+
+    assert ZastSpider().start_urls == ["https://www.zast.org.cn/col/col1673864/index.html"]
+    assert ZastSpider(columns="1, 2,").start_urls == ["https://www.zast.org.cn/col/col1/index.html",
+                                                      "https://www.zast.org.cn/col/col2/index.html"]
+    assert SckxSpider(columns="abc").start_urls == ["https://www.sckx.org.cn/views/news/list/abc/15/1.html"]
+    assert ScimallSpider(channels="7").start_urls == ["https://www.scimall.org.cn/channel/list?cid=7"]
+    assert CastSpider(channels="/xw/A/index.html,https://sj.cast.org.cn/x/index.html").start_urls == [
+        "https://www.cast.org.cn/xw/A/index.html", "https://sj.cast.org.cn/x/index.html"]
+    assert len(CastSpider().start_urls) == 3
+    for cls in (CastSpider, ScimallSpider, SckxSpider, ZastSpider):
+        assert "__init__" not in vars(cls), f"{cls.__name__} should declare its channels, not parse them"

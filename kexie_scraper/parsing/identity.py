@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 
 from .text import hash_form
 from .urls import canonical_url, wechat_key
@@ -19,6 +20,9 @@ def _digest(text: str, size: int = 16) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:size]
 
 
+# Pure, and asked for every article of a page (by the parser and again by the normalize
+# pipeline) with the same two URLs: URL parsing and canonicalisation once per page.
+@lru_cache(maxsize=4096)
 def bulletin_key(url: str | None, original_url: str | None = None) -> str:
     for candidate in (original_url, url):
         key = wechat_key(candidate)

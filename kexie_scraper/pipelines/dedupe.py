@@ -25,40 +25,16 @@ out, and the store pipeline counts it then.
 
 from __future__ import annotations
 
-from collections import OrderedDict
-
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
 from .. import neardup
+from ..lru import BoundedSet
 from ..items import Article, Bulletin, PageDone, PageState, record
 from ..storage.base import Seen
 from .store_access import crawler_store, page_batch, page_key
 
 DEFAULT_CACHE_SIZE = 20_000
-
-
-class BoundedSet:
-    """A set that forgets its least recently used members beyond ``size``."""
-
-    def __init__(self, size: int) -> None:
-        self.size = max(1, size)
-        self._keys: OrderedDict[str, None] = OrderedDict()
-
-    def __contains__(self, key: str) -> bool:
-        if key in self._keys:
-            self._keys.move_to_end(key)
-            return True
-        return False
-
-    def add(self, key: str) -> None:
-        self._keys[key] = None
-        self._keys.move_to_end(key)
-        while len(self._keys) > self.size:
-            self._keys.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._keys)
 
 
 class DedupePipeline:

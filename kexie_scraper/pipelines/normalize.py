@@ -5,7 +5,7 @@ from __future__ import annotations
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
-from ..items import Article, Bulletin, PageDone
+from ..items import Article, Bulletin, PageDone, record
 from ..parsing import dates, identity
 from ..parsing.text import clean_line, clean_paragraphs
 
@@ -18,10 +18,12 @@ class NormalizePipeline:
         if isinstance(item, PageDone):
             return item
         adapter = ItemAdapter(item)
-        for name, value in adapter.items():
+        for name, value in record(item).items():
             if isinstance(value, str) and name not in _NOT_TEXT:
-                value = clean_paragraphs(value) if name in _MULTILINE else clean_line(value)
-                adapter[name] = value or (None if name != "body" else "")
+                cleaned = clean_paragraphs(value) if name in _MULTILINE else clean_line(value)
+                cleaned = cleaned or (None if name != "body" else "")
+                if cleaned != value:  # the parser's output is clean already: writes are rare
+                    adapter[name] = cleaned
         if adapter.get("published_at"):
             adapter["published_at"] = dates.parse_date(adapter["published_at"]) or adapter["published_at"]
         if not adapter.get("crawled_at"):

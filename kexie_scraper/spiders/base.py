@@ -94,10 +94,22 @@ class BulletinSpider(scrapy.Spider):
     article_url_pattern: re.Pattern[str]
     list_item_css: str | None = None  # where one list entry (link + date) sits, if known
     page_param: str = "page"  # the query parameter that numbers list pages
+    # A source with several channels (columns, sections) of one URL form declares it here
+    # instead of ``start_urls``: ``-a <channel_arg>=a,b`` picks channels, each put into
+    # ``channel_url`` as ``{channel}`` (a full URL is taken as it is).
+    channel_url: str | None = None
+    channel_arg: str = "channels"
+    default_channels: tuple[str, ...] = ()
 
     def __init__(self, *args: Any, since: str | None = None, max_pages: str | int | None = None,
                  refetch: str | bool = False, **kwargs: Any):
+        chosen = kwargs.pop(self.channel_arg, None) if self.channel_url else None
         super().__init__(*args, **kwargs)
+        if self.channel_url:
+            wanted = [c.strip() for c in str(chosen).split(",")] if chosen else list(self.default_channels)
+            self.start_urls = [c if "://" in c else self.channel_url.format(channel=c.lstrip("/")) for c in wanted if c]
+            if not self.start_urls:
+                raise ValueError(f"{self.name}: no channel given ({self.channel_arg}=…)")
         self.refetch = refetch is True or str(refetch).strip().lower() in ("1", "true", "yes", "on")
         self.since: date | None = None
         if since:

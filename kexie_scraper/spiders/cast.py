@@ -16,7 +16,7 @@ class CastSpider(HanwebJpaasSpider, HanwebJcmsSpider):
       since       YYYY-MM-DD; JPAAS lists carry no dates, so older articles are dropped
                   after they are fetched (jcms lists do carry dates).
       max_pages   list pages to read per section.
-      channels    comma-separated section URLs or site paths (default: see CHANNELS).
+      channels    comma-separated section URLs or site paths (default: see default_channels).
     Caveats
       The site moved from Hanweb jcms (/col/colN/, <datastore> + dataproxy.jsp) to JPAAS
       (a bulidstatic unit paged by paramJson) around 2023; the spider reads both, page by
@@ -27,8 +27,8 @@ class CastSpider(HanwebJpaasSpider, HanwebJcmsSpider):
 
     name = "cast"
     allowed_domains = ["cast.org.cn"]
-    SITE = "https://www.cast.org.cn/"
-    CHANNELS = ("xw/KXYW/index.html", "https://sj.cast.org.cn/xs/TZGG/index.html", "col/col457/index.html")
+    channel_url = "https://www.cast.org.cn/{channel}"
+    default_channels = ("xw/KXYW/index.html", "https://sj.cast.org.cn/xs/TZGG/index.html", "col/col457/index.html")
     # BulletinSpider
     article_url_pattern = re.compile(
         r"^https?://(?:www|sj)\.cast\.org\.cn/(?:(?:[A-Za-z]+/){1,3}art/\d{4}/art_[0-9a-f]{32}"
@@ -36,8 +36,3 @@ class CastSpider(HanwebJpaasSpider, HanwebJcmsSpider):
     )
     # HanwebJpaasSpider
     jpaas_page_size = 5
-
-    def __init__(self, *args, channels: str | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
-        wanted = [c.strip() for c in channels.split(",")] if channels else self.CHANNELS
-        self.start_urls = [c if "://" in c else self.SITE + c.lstrip("/") for c in wanted if c]

@@ -20,18 +20,15 @@ class ScimallSpider(BulletinSpider):
       Only the article URL (/article/detail?id=N) is known from public evidence; the
       channel list markup and URL are modelled (design/sources.md §1). So links are found
       by URL pattern anywhere on a list page, and the next page by rel=next / 下一页 /
-      page=N+1; replace CHANNEL_URL and list_item_css from a real capture.
+      page=N+1; replace channel_url and list_item_css from a real capture.
     """
 
     name = "scimall"
     allowed_domains = ["www.scimall.org.cn", "scimall.org.cn"]
     # Modelled, not confirmed: the one place to change when a real capture arrives.
-    CHANNEL_URL = "https://www.scimall.org.cn/channel/list?cid={cid}"
+    channel_url = "https://www.scimall.org.cn/channel/list?cid={channel}"
+    default_channels = ("5",)
     # BulletinSpider
     article_url_pattern = re.compile(r"^https?://(?:www\.)?scimall\.org\.cn/article/detail\?id=\d+$")
     list_item_css = None  # unknown markup: discover links anywhere by URL pattern
     page_param = "page"
-
-    def __init__(self, *args, channels: str = "5", **kwargs):
-        super().__init__(*args, **kwargs)
-        self.start_urls = [self.CHANNEL_URL.format(cid=c.strip()) for c in channels.split(",") if c.strip()]

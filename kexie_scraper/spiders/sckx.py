@@ -26,13 +26,11 @@ class SckxSpider(PathPagedSpider):
 
     name = "sckx"
     allowed_domains = ["www.sckx.org.cn", "sckx.org.cn"]
-    LIST_URL = "https://www.sckx.org.cn/views/news/list/{column}/15/1.html"
+    channel_url = "https://www.sckx.org.cn/views/news/list/{channel}/15/1.html"
+    channel_arg = "columns"
+    default_channels = ("889c4b11-feb5-4c5b-b8e8-2a8de65f8b07",)
     # BulletinSpider
     article_url_pattern = re.compile(r"^https?://(?:www\.)?sckx\.org\.cn/views/news/detail/[0-9a-f-]{36}\.html$")
     list_item_css = "div.center-content > div"
     # PathPagedSpider
     page_size = 15
-
-    def __init__(self, *args, columns: str = "889c4b11-feb5-4c5b-b8e8-2a8de65f8b07", **kwargs):
-        super().__init__(*args, **kwargs)
-        self.start_urls = [self.LIST_URL.format(column=c.strip()) for c in columns.split(",") if c.strip()]

@@ -24,10 +24,8 @@ class ZastSpider(HanwebJcmsSpider):
 
     name = "zast"
     allowed_domains = ["www.zast.org.cn", "zast.org.cn"]
-    COLUMN_URL = "https://www.zast.org.cn/col/col{column}/index.html"
+    channel_url = "https://www.zast.org.cn/col/col{channel}/index.html"
+    channel_arg = "columns"
+    default_channels = ("1673864",)
     # BulletinSpider
     article_url_pattern = re.compile(r"^https?://(?:www\.)?zast\.org\.cn/art/\d{4}/\d{1,2}/\d{1,2}/art_\d+_\d+\.html$")
-
-    def __init__(self, *args, columns: str = "1673864", **kwargs):
-        super().__init__(*args, **kwargs)
-        self.start_urls = [self.COLUMN_URL.format(column=c.strip()) for c in columns.split(",") if c.strip()]
