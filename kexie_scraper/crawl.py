@@ -17,7 +17,7 @@ from .items import Article, Bulletin
 
 SUMMARY_KEYS = ("pages", "list_pages", "bulletin_pages", "bad_pages", "bulletins", "articles",
                 "duplicates_dropped", "near_duplicates", "known_bulletins", "skipped_stored_pages", "blocked",
-                "failed_pages", "retried_failed_pages", "errors")
+                "failed_pages", "failed_list_pages", "retried_failed_pages", "errors")
 # The spider that runs last in the demo and in `crawl --all`: it fetches the 原文链接 the
 # others stored (and the WeChat posts of a URL list).
 LAST_SPIDERS = ("wechat",)
@@ -136,6 +136,8 @@ def summary(stats: dict[str, Any]) -> dict[str, int]:
         "blocked": int(stats.get("kexie/blocked", 0)),
         # article page fetches that gave no article (an error page or a failed fetch), recorded in page_states
         "failed_pages": int(stats.get("kexie/stored/page_states", 0)),
+        # list pages that could not be read (recorded in page_states as list_error until read again)
+        "failed_list_pages": int(stats.get("kexie/failed_list_pages", 0)),
         # failures of earlier runs fetched again (retryable ones, from page_states)
         "retried_failed_pages": int(stats.get("kexie/retried_failed_pages", 0)),
         "errors": int(stats.get("log_count/ERROR", 0)),
