@@ -17,7 +17,7 @@ from .items import Article, Bulletin
 
 SUMMARY_KEYS = ("pages", "list_pages", "bulletin_pages", "bad_pages", "bulletins", "articles",
                 "duplicates_dropped", "near_duplicates", "known_bulletins", "skipped_stored_pages", "blocked",
-                "failed_pages", "retried_failed_pages", "errors")
+                "failed_pages", "failed_list_pages", "retried_failed_pages", "errors")
 # The spider that runs last in the demo and in `crawl --all`: it fetches the 原文链接 the
 # others stored (and the WeChat posts of a URL list).
 LAST_SPIDERS = ("wechat",)
@@ -136,6 +136,8 @@ def summary(stats: dict[str, Any]) -> dict[str, int]:
         "blocked": int(stats.get("kexie/blocked", 0)),
         # article page fetches that gave no article (an error page or a failed fetch), recorded in page_states
         "failed_pages": int(stats.get("kexie/stored/page_states", 0)),
+        # list pages that could not be read (recorded in page_states as list_error until read again)
+        "failed_list_pages": int(stats.get("kexie/failed_list_pages", 0)),
         # failures of earlier runs fetched again (retryable ones, from page_states)
         "retried_failed_pages": int(stats.get("kexie/retried_failed_pages", 0)),
         "errors": int(stats.get("log_count/ERROR", 0)),
@@ -170,14 +172,26 @@ def export_jsonl(database_url: str, out_dir: Path) -> dict[str, int]:
     return written
 
 
-def worker_command(spider: str, *, replay_url: str, database_url: str, redis_url: str, run_id: str,
-                   worker_id: str, refetch: bool, log_level: str = "WARNING",
-                   extra: list[str] | None = None) -> list[str]:
-    """The `kexie crawl` command line of one worker of a distributed run."""
+def worker_command(spider: str, *, replay_url: str, run_id: str, worker_id: str, refetch: bool,
+                   log_level: str = "WARNING", extra: list[str] | None = None) -> list[str]:
+    """The `kexie crawl` command line of one worker of a distributed run.
+
+    It carries no database or Redis URL: those may hold a password, and a command line is
+    readable by every local user (``ps``, ``/proc/PID/cmdline``). They go in the worker's
+    environment instead (``worker_environment``), which only its own user and root can read.
+    """
     cmd = [sys.executable, "-m", "kexie_scraper.cli", "crawl", spider, "--replay", replay_url,
-           "--database-url", database_url, "--redis-url", redis_url, "--run-id", run_id,
-           "--worker-id", worker_id, "--no-feeds", "--log-level", log_level]
+           "--run-id", run_id, "--worker-id", worker_id, "--no-feeds", "--log-level", log_level]
     return cmd + (["--refetch"] if refetch else []) + list(extra or [])
+
+
+def worker_environment(database_url: str, redis_url: str, base: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of a worker: ours, with the run's database and Redis URLs (which
+    `kexie crawl` reads when no --database-url / --redis-url is given)."""
+    env = dict(os.environ if base is None else base)
+    env["KEXIE_DATABASE_URL"] = database_url
+    env["KEXIE_REDIS_URL"] = redis_url
+    return env
 
 
 def run_workers(n: int, spider: str, *, replay_url: str, database_url: str, redis_url: str,
@@ -185,11 +199,12 @@ def run_workers(n: int, spider: str, *, replay_url: str, database_url: str, redi
                 extra: list[str] | None = None, timeout: float = 600) -> tuple[str, list[dict[str, Any]]]:
     """Start ``n`` worker processes on one Redis queue and wait for them; return (run id, their summaries)."""
     run_id = run_id or f"demo-{uuid.uuid4().hex[:10]}"
+    env = worker_environment(database_url, redis_url)
     procs = [
         subprocess.Popen(
-            worker_command(spider, replay_url=replay_url, database_url=database_url, redis_url=redis_url,
-                           run_id=run_id, worker_id=f"w{i + 1}", refetch=refetch, log_level=log_level, extra=extra),
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ})
+            worker_command(spider, replay_url=replay_url, run_id=run_id, worker_id=f"w{i + 1}", refetch=refetch,
+                           log_level=log_level, extra=extra),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         for i in range(n)
     ]
     results = []

@@ -95,6 +95,7 @@ def measure(source: str, stats: dict[str, Any]) -> dict[str, Any]:
         "failures": dict(sorted(failures.items())),
         "failed_requests": int(stats.get("kexie/failed_requests", 0)),
         "list_pages": list_pages,
+        "failed_list_pages": int(stats.get("kexie/failed_list_pages", 0)),  # also among failed_requests
         "list_entries": int(stats.get("kexie/list_entries", 0)),
         "skipped_stored_pages": int(stats.get("kexie/skipped_stored_pages", 0)),
         "resumed": bool(stats.get("kexie/resumed_requests")),

@@ -95,6 +95,22 @@ class PageState:
     page_url: str | None = None
 
 
+# The state of a list page (a channel page, a further page of it) that could not be read:
+# recorded in ``page_states`` like a failed bulletin page (reason, retryable, times), but
+# never fetched again as a bulletin page; the next good read of that list page clears it.
+LIST_ERROR = "list_error"
+
+
+@dataclass
+class ListPageRead:
+    """Internal marker, never exported: a list page was read, so an earlier failure record of
+    it (state ``LIST_ERROR``) is out of date. Written with the page (``page_url``)."""
+
+    url: str
+    canonical_url: str
+    page_url: str | None = None
+
+
 @dataclass
 class PageDone:
     """Internal marker, never exported: the last thing a fetched page produces.

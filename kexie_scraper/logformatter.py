@@ -7,12 +7,13 @@ import logging
 
 from scrapy import logformatter
 
-from .items import PageDone, PageState
+from .items import ListPageRead, PageDone, PageState
 
 
 class KexieLogFormatter(logformatter.LogFormatter):
     def dropped(self, item, exception, response, spider=None):
-        if isinstance(item, (PageDone, PageState)):  # the end-of-page marker; a recorded page state
+        # the end-of-page marker; a recorded page state; a list page read (its old failure cleared)
+        if isinstance(item, (PageDone, PageState, ListPageRead)):
             return None
         reason = str(exception)
         # Duplicates are expected; invalid items were logged with every violation by ValidatePipeline.

@@ -16,7 +16,8 @@
   IP address, and never around a loop; anything else raises ``IgnoreRequest`` (the
   request's errback records it).
 * ``PrivateAddressMiddleware`` (60): no request at all to such an address (the replay
-  server of the tests and the demo excepted).
+  server of the tests and the demo excepted), whether the URL names it (an IP literal,
+  ``localhost``) or a host name resolves to it (DNS rebinding: ``KEXIE_RESOLVE_HOSTS``).
 
 ``classify_failure`` names what went wrong with a request (reason, retryable, detail);
 the spiders' errback uses it to log and record the failure.
@@ -29,6 +30,7 @@ import logging
 import random
 import re
 import socket
+import time
 import zlib
 from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
@@ -87,24 +89,160 @@ def _replay_base(crawler) -> str | None:
     return base.rstrip("/") + "/" if base else None
 
 
+def resolve_host(host: str) -> list[str]:
+    """The addresses ``host`` resolves to, by the system resolver (/etc/hosts, DNS)."""
+    infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    return sorted({info[4][0] for info in infos})
+
+
+def first_non_public(addresses) -> str | None:
+    """The first of ``addresses`` that is not globally routable, or None."""
+    for address in addresses:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return address  # not an address we can judge: not one we connect to
+        if not ip.is_global:
+            return address
+    return None
+
+
+def _needs_resolving(host: str | None) -> bool:
+    """A host *name* (an IP literal or ``localhost`` is judged by ``non_public_host``)."""
+    return bool(host) and _ip_literal(host.strip("[]").rstrip(".").lower()) is None
+
+
+def _scrapy_dns_cache():
+    """Scrapy's process-wide DNS cache (host → what its resolver connects to), if in use."""
+    try:
+        from scrapy.resolver import dnscache
+    except ImportError:  # pragma: no cover - a Scrapy without it
+        return None
+    return dnscache if dnscache.limit else None
+
+
+def _cached_addresses(host: str) -> list[str] | None:
+    """The addresses Scrapy's downloader will connect to for ``host`` (cached by its resolver)."""
+    cache = _scrapy_dns_cache()
+    if cache is None or host not in cache:
+        return None
+    value = cache[host]
+    if isinstance(value, str):  # CachingThreadedResolver (the default): one IPv4 address
+        return [value]
+    return [getattr(a, "host", str(a)) for a in value]  # CachingHostnameResolver: IAddress objects
+
+
+def _pin(host: str, addresses: list[str], reactor=None) -> None:
+    """Put the checked addresses in Scrapy's DNS cache, so the connection goes to an address
+    we checked and not to whatever a second lookup returns (the rebinding trick: public for
+    the check, private a moment later for the connection). Scrapy keeps cached names for
+    the whole process."""
+    cache = _scrapy_dns_cache()
+    if cache is None:
+        return
+    from scrapy.resolver import CachingHostnameResolver, CachingThreadedResolver
+    from twisted.internet.address import IPv4Address, IPv6Address
+
+    if reactor is None:
+        from twisted.internet import reactor  # the crawl's, installed by Scrapy by now
+
+    if isinstance(getattr(reactor, "resolver", None), CachingThreadedResolver):
+        ipv4 = [a for a in addresses if ":" not in a]
+        if ipv4:
+            cache[host] = ipv4[0]
+    elif isinstance(getattr(reactor, "nameResolver", None), CachingHostnameResolver):
+        cache[host] = [IPv6Address("TCP", a, 0) if ":" in a else IPv4Address("TCP", a, 0) for a in addresses]
+
+
 class PrivateAddressMiddleware:
-    """Drop any request to a non-public address: a page cannot point us into the LAN."""
+    """Drop any request to a non-public address: a page cannot point us into the LAN.
+
+    By the URL (an IP literal in any spelling, ``localhost``), and by where a host name
+    resolves (``KEXIE_RESOLVE_HOSTS``): a name with any loopback, private, link-local …
+    address is refused too. The addresses checked are the ones connected to (``_pin``).
+    Under ``--replay`` every request goes to the local mirror and no name is looked up,
+    so by default names are not resolved there (``KEXIE_RESOLVE_HOSTS=1`` forces it).
+    """
+
+    # A verdict on a name is kept this long (s); Scrapy's own DNS cache, when it has the
+    # name, is what the connection uses, and is judged instead.
+    VERDICT_TTL = 300.0
+    VERDICT_CACHE_SIZE = 10000
 
     def __init__(self, crawler) -> None:
         self.crawler = crawler
         self.replay = _replay_base(crawler)
+        wanted = crawler.settings.get("KEXIE_RESOLVE_HOSTS") if crawler is not None else None
+        if wanted is None or str(wanted).strip().lower() in ("", "auto"):
+            self.resolve = not self.replay
+        else:
+            self.resolve = crawler.settings.getbool("KEXIE_RESOLVE_HOSTS")
+        self.verdicts: dict[str, tuple[float, str | None]] = {}  # host → (valid until, bad address or None)
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
 
-    def process_request(self, request, spider=None):
+    async def process_request(self, request, spider=None):
         if self.replay and request.url.startswith(self.replay):
             return None  # the local replay server of the demo and the tests
-        if non_public_host(urlsplit(request.url).hostname):
+        host = urlsplit(request.url).hostname
+        if non_public_host(host):
             self.crawler.stats.inc_value("kexie/refused/private_address")
             raise IgnoreRequest(f"refused: {request.url} is not a public address")
+        if self.resolve and _needs_resolving(host):
+            bad = await self.resolves_to_non_public(host)
+            if bad:
+                self.crawler.stats.inc_value("kexie/refused/private_address")
+                self.crawler.stats.inc_value("kexie/refused/private_address_resolved")
+                raise IgnoreRequest(f"refused: {request.url} is not a public address ({host} resolves to {bad})")
         return None
+
+    def known_verdict(self, host: str) -> tuple[bool, str | None]:
+        """(known, bad address or None) without a lookup."""
+        cached = _cached_addresses(host)
+        if cached is not None:
+            return True, first_non_public(cached)
+        entry = self.verdicts.get(host)
+        if entry is not None and entry[0] > time.monotonic():
+            return True, entry[1]
+        return False, None
+
+    async def resolves_to_non_public(self, host: str) -> str | None:
+        """The first non-public address ``host`` resolves to, or None (also when it does not
+        resolve: the download then fails on the lookup itself and says so)."""
+        known, bad = self.known_verdict(host)
+        if known:
+            return bad
+        try:
+            addresses = await self.lookup(host)
+        except (OSError, UnicodeError):
+            return None
+        bad = first_non_public(addresses)
+        if bad is None:
+            _pin(host, addresses)
+        if len(self.verdicts) >= self.VERDICT_CACHE_SIZE:
+            self.verdicts.clear()
+        self.verdicts[host] = (time.monotonic() + self.VERDICT_TTL, bad)
+        return bad
+
+    @staticmethod
+    async def lookup(host: str) -> list[str]:
+        """``resolve_host`` off the reactor thread: getaddrinfo blocks, so it runs in the
+        reactor's thread pool, as Scrapy's own resolver does. With the verdict cache this is
+        one lookup per new host name (per VERDICT_TTL), not one per request."""
+        from scrapy.utils.defer import maybe_deferred_to_future
+        from twisted.internet import threads
+
+        return await maybe_deferred_to_future(threads.deferToThread(resolve_host, host))
+
+
+def _private_address_middleware(crawler) -> PrivateAddressMiddleware | None:
+    try:
+        middlewares = crawler.engine.downloader.middleware.middlewares
+    except AttributeError:
+        return None
+    return next((m for m in middlewares if isinstance(m, PrivateAddressMiddleware)), None)
 
 
 # --- redirects ---------------------------------------------------------------------------
@@ -131,6 +269,13 @@ class _SafeRedirect:
             return f"scheme {parts.scheme or '(none)'}"
         if non_public_host(parts.hostname):
             return "non-public address"
+        # A host name: refused here when its verdict is known already; otherwise the
+        # redirected request is checked (resolved) by PrivateAddressMiddleware before it goes out.
+        checker = _private_address_middleware(self.crawler)
+        if checker is not None and checker.resolve and _needs_resolving(parts.hostname):
+            known, bad = checker.known_verdict(parts.hostname)
+            if known and bad:
+                return f"non-public address ({parts.hostname} resolves to {bad})"
         spider = self.crawler.spider if self.crawler is not None else None
         allowed = [d for d in (getattr(spider, "allowed_domains", None) or []) if d]
         if allowed and not url_is_from_any_domain(target, allowed):

@@ -40,6 +40,12 @@ RETRY_TIMES = 2
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 REDIRECT_MAX_TIMES = 5
+# Refuse a request (or redirect) to a host NAME that resolves to a loopback, private,
+# link-local … address (DNS rebinding into the LAN), as IP literals and localhost are.
+# None: on, except under --replay (every request goes to the local mirror, no name is
+# looked up). False turns it off: behind a "fake-IP" DNS (198.18.0.0/15) every name would
+# be refused.
+KEXIE_RESOLVE_HOSTS = None
 # Retries wait: Retry-After when sent, else BASE * 2^n s with jitter, at most MAX s. A
 # Retry-After over KEXIE_RETRY_AFTER_MAX s is left for the next run (recorded as retryable).
 KEXIE_RETRY_BACKOFF_BASE = 2.0

@@ -58,23 +58,102 @@ def test_three_workers_share_one_crawl(tmp_path, pg_url, redis_url, run_id, base
     assert len({a[1] for a in got["articles"]}) == len(got["articles"]) == 52
 
 
+def with_password(url: str, password: str) -> str:
+    """``url`` with a password for its user (the test server trusts 127.0.0.1: it is ignored)."""
+    scheme, rest = url.split("://", 1)
+    user, host = rest.split("@", 1)
+    return f"{scheme}://{user}:{password}@{host}"
+
+
+def command_lines() -> dict[int, str]:
+    """Every process's command line, as any local user sees it (``ps``)."""
+    lines = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/cmdline", "rb") as f:
+                    lines[int(entry)] = f.read().replace(b"\0", b" ").decode("utf-8", "replace")
+            except OSError:  # gone meanwhile
+                pass
+    return lines
+
+
 def test_demo_with_workers(tmp_path, pg_url, redis_url):
     import json
     import subprocess
     import sys
+    import time
 
-    run = subprocess.run([sys.executable, "-m", "kexie_scraper.cli", "demo", "--out", str(tmp_path), "--workers", "3",
-                          "--database-url", pg_url, "--redis-url", redis_url], capture_output=True, text=True, timeout=300)
-    assert run.returncode == 0, run.stderr[-3000:]
-    report = json.loads(run.stdout.strip().splitlines()[-1])
+    secret = "s3cret-" + os.urandom(4).hex()
+    db_url = with_password(pg_url, secret)
+    args = [sys.executable, "-m", "kexie_scraper.cli", "demo", "--out", str(tmp_path), "--workers", "3",
+            "--database-url", db_url, "--redis-url", redis_url]
+    demo = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # Watch the process list while it runs: the workers are there, and none shows the password.
+    workers_seen, leaks = set(), []
+    deadline = time.monotonic() + 300
+    while demo.poll() is None and time.monotonic() < deadline:
+        for pid, line in command_lines().items():
+            if line.split() == args:
+                # the demo's own command line holds what the user typed (and so does a child
+                # for the moment between fork and exec)
+                continue
+            if "kexie_scraper.cli crawl" in line:
+                workers_seen.add(pid)
+            if secret in line:
+                leaks.append(line)
+        time.sleep(0.05)
+    out, err = demo.communicate(timeout=60)
+    assert demo.returncode == 0, err[-3000:]
+    assert len(workers_seen) >= 3 and not leaks, leaks
+    report = json.loads(out.strip().splitlines()[-1])
     # Exactly what one SQLite process stores over every source's fixture site (test_demo_end_to_end).
     # (the wechat spider last, on the originals the others stored and fixtures/wechat/urls.txt)
     assert (report["bulletins"], report["articles"], report["duplicates_dropped"]) == (57, 105, 57)
     assert report["near_duplicates"] == 2 and list(report["sources"])[-1] == "wechat"
     assert report["stored_total"]["articles"] == 105 and report["pages_fetched_twice"] == 0
     assert report["exported"] == {"articles": 105, "bulletins": 57}
+    assert secret not in out and secret not in err
     lines = (tmp_path / "articles.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(lines) == 105 and all(json.loads(x)["region"] for x in lines)
+
+
+def test_worker_command_lines_carry_no_database_or_redis_url(monkeypatch):
+    """The URLs (passwords and all) reach the workers through their environment, never argv."""
+    import subprocess
+
+    from kexie_scraper import crawl
+
+    db = "postgresql+psycopg://kexie:pg-secret@db.internal:5432/kexie"
+    redis = "redis://:redis-secret@redis.internal:6379/0"
+    started = []
+
+    class FakeWorker:
+        returncode = 0
+
+        def __init__(self, args, **kwargs):
+            started.append((args, kwargs.get("env")))
+
+        def communicate(self, timeout=None):
+            return '{"pages": 1}\n', ""
+
+    monkeypatch.setattr(subprocess, "Popen", FakeWorker)
+    monkeypatch.setenv("KEXIE_DATABASE_URL", "sqlite:///elsewhere.sqlite")
+    run_id, parts = crawl.run_workers(2, "scimall", replay_url="http://127.0.0.1:9", database_url=db,
+                                      redis_url=redis, refetch=True, extra=["-a", "x=1"])
+    assert len(started) == 2 and parts == [{"pages": 1}, {"pages": 1}]
+    for args, env in started:
+        line = " ".join(args)
+        assert "secret" not in line and "--database-url" not in line and "--redis-url" not in line, line
+        assert args[3:5] == ["crawl", "scimall"] and "--replay" in args and run_id in args
+        assert env["KEXIE_DATABASE_URL"] == db and env["KEXIE_REDIS_URL"] == redis
+    # and `kexie crawl` takes them from there: its parser has no default that would win
+    from kexie_scraper.cli import _env, build_parser
+
+    parsed = build_parser().parse_args(started[0][0][3:])
+    assert parsed.database_url is None and parsed.redis_url is None
+    monkeypatch.setenv("KEXIE_DATABASE_URL", db)
+    assert _env(parsed.database_url, "KEXIE_DATABASE_URL") == db
 
 
 def test_workers_need_redis(tmp_path):

@@ -416,3 +416,82 @@ def test_the_next_run_retries_exactly_the_retryable_failures(crawl):
     assert {u for u, r in nxt["states"].items()} == {u for u, r in crawl["states"].items() if not r["retryable"]}
     # the successes of the first run were not fetched again: stored pages are skipped
     assert nxt["server"].hits(article_url(1001)) == []
+
+
+# --- list pages that fail ---------------------------------------------------------------------
+CHANNEL_6 = f"{SITE}/channel/list?cid=6"
+
+
+def paged_list(ids, next_url: str | None = None) -> str:
+    more = f'<a rel="next" href="{next_url}">下一页</a>' if next_url else ""
+    return list_page(ids).replace("</ul>", f"</ul>{more}")
+
+
+def run_channels(server: FaultServer, tmp: Path, name: str) -> tuple[dict, str]:
+    """An incremental crawl of channels 5 and 6 into tmp/k.sqlite."""
+    db = f"sqlite:///{tmp / 'k.sqlite'}"
+    args = ["crawl", "scimall", "--replay", server.url, "--database-url", db, "--out", str(tmp),
+            "--log-level", "INFO", "--ignore-health", "-a", "channels=5,6"]
+    for setting in CRAWL_SETTINGS:
+        args += ["--set", setting]
+    worker = Worker(args, tmp, name)
+    return worker.result(timeout=120), worker.err_path.read_text()
+
+
+def list_failure_details(db: str) -> list[dict]:
+    engine = create_engine(db)
+    with engine.connect() as conn:
+        rows = [json.loads(r[0]) for r in conn.execute(text("SELECT details FROM crawl_runs ORDER BY id"))]
+    engine.dispose()
+    return rows
+
+
+def test_a_failed_list_page_is_recorded_never_retried_as_a_bulletin_and_cleared_when_read(tmp_path):
+    """A list page that fails (a 503 after the retries; a 404) is a page_states row
+    (list_error: URL, reason, retryable, times) and counts in the summary and the health
+    details. The next runs never fetch it from its record — not as a bulletin page, not at
+    all — and the row goes once paging reads that list page again."""
+    page2 = f"{LIST}&page=2"
+    db = f"sqlite:///{tmp_path / 'k.sqlite'}"
+    common = {article_url(n): good(n) for n in range(1, 6)}
+    common[f"{SITE}/robots.txt"] = page(ROBOTS, content_type="text/plain")
+
+    # Run 1: channel 5's page 1 reads, its page 2 answers 503 for ever; channel 6 is a 404.
+    with FaultServer({**common, LIST: page(paged_list([1], page2)), page2: status(503), CHANNEL_6: status(404)}) as one:
+        summary1, log1 = run_channels(one, tmp_path, "one")
+        page2_hits_1 = len(one.hits(page2))
+    assert summary1["errors"] == 0 and "Traceback" not in log1 and summary1["articles"] > 0
+    assert page2_hits_1 == 1 + 2  # RETRY_TIMES=2 retries, then given up
+    states = page_states(db)
+    assert set(states) == {page2, CHANNEL_6}, states
+    for url, reason, retryable in ((page2, "http_503", True), (CHANNEL_6, "http_404", False)):
+        row = states[url]
+        assert (row["state"], row["reason"], bool(row["retryable"]), row["attempts"]) == \
+            ("list_error", reason, retryable, 1), row
+        assert row["source"] == "scimall" and row["first_seen_at"] and row["last_seen_at"] and row["detail"]
+    # visible: the summary (apart from bulletin pages' failed_pages) and the health details
+    assert summary1["failed_list_pages"] == 2 and summary1["failed_pages"] == 0
+    assert list_failure_details(db)[-1]["failed_list_pages"] == 2
+    assert summary1["bulletin_pages"] == 1 and summary1["page_states"] == {}
+
+    # Run 2: page 1 holds only stored articles, so paging ends there. The retryable 503 record
+    # is not fetched from page_states (it is no bulletin page) and stays.
+    with FaultServer({**common, LIST: page(paged_list([1], page2)), page2: page(paged_list([2, 3])),
+                      CHANNEL_6: status(404)}) as two:
+        summary2, log2 = run_channels(two, tmp_path, "two")
+        page2_hits_2 = len(two.hits(page2))
+    assert summary2["errors"] == 0 and summary2["retried_failed_pages"] == 0 and page2_hits_2 == 0
+    assert summary2["bulletin_pages"] == 0 and summary2["failed_list_pages"] == 1
+    states = page_states(db)
+    assert set(states) == {page2, CHANNEL_6} and states[page2]["attempts"] == 1 and states[CHANNEL_6]["attempts"] == 2
+
+    # Run 3: a new article on page 1, so paging goes on to page 2, which reads now: its record
+    # goes; the 404 channel stays recorded.
+    with FaultServer({**common, LIST: page(paged_list([4, 1], page2)), page2: page(paged_list([2, 3])),
+                      CHANNEL_6: status(404)}) as three:
+        summary3, log3 = run_channels(three, tmp_path, "three")
+        page2_hits_3 = len(three.hits(page2))
+    assert summary3["errors"] == 0 and summary3["retried_failed_pages"] == 0
+    assert page2_hits_3 == 1 and summary3["list_pages"] == 2 and summary3["bulletin_pages"] == 3
+    states = page_states(db)
+    assert set(states) == {CHANNEL_6} and states[CHANNEL_6]["attempts"] == 3, states

@@ -265,6 +265,36 @@ def test_page_state_counts_attempts_and_is_cleared_by_a_good_fetch(db_url):
         store.close()
 
 
+def test_list_page_failures_are_kept_apart_from_bulletin_pages(db_url):
+    """A failed list page (state list_error) is recorded like a bulletin page, but it is no
+    page to fetch again from the record (retry_urls) nor a settled bulletin page
+    (settled_failures); reading it again (PageBatch.list_read) deletes its record only."""
+    from kexie_scraper.items import LIST_ERROR
+
+    listing, listing_404 = "https://www.scimall.org.cn/channel/list?cid=5&page=2", "https://www.scimall.org.cn/channel/list?cid=6"
+    store = open_store(db_url)
+    try:
+        def record(url, state, retryable, reason):
+            store.write_page(PageBatch(url=url, page_state={"canonical_url": url, "url": url, "source": "scimall",
+                                                            "state": state, "reason": reason, "retryable": retryable,
+                                                            "crawled_at": T1}))
+
+        record(listing, LIST_ERROR, True, "http_503")
+        record(listing_404, LIST_ERROR, False, "http_404")
+        record(PAGE, "http_error", True, "http_502")
+        assert store.retry_urls("scimall", 5) == [PAGE]
+        assert store.settled_failures([listing, listing_404, PAGE]) == set()
+        assert [r["url"] for r in store.page_states(list_pages=True)] == [listing, listing_404]
+        assert [r["url"] for r in store.page_states(retryable=True, list_pages=False)] == [PAGE]
+        # read again: the list page's record goes; a bulletin page's record under the same
+        # URL would not (only list_error rows are cleared by a list read)
+        store.write_page(PageBatch(url=listing, list_read=[listing, PAGE]))
+        assert [r["url"] for r in store.page_states()] == [PAGE, listing_404]
+        assert store.counts()["page_states"] == 2
+    finally:
+        store.close()
+
+
 def test_original_urls_pending_only(db_url):
     store = open_store(db_url)
     try:

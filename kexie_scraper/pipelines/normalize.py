@@ -5,7 +5,11 @@ from __future__ import annotations
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
+<<<<<<< HEAD
 from ..items import Article, Bulletin, PageDone, record
+=======
+from ..items import Article, Bulletin, ListPageRead, PageDone
+>>>>>>> security-leftovers
 from ..parsing import dates, identity
 from ..parsing.text import clean_line, clean_paragraphs
 
@@ -15,7 +19,7 @@ _NOT_TEXT = {"region", "position", "split_confidence", "article_count"}
 
 class NormalizePipeline:
     def process_item(self, item, spider=None):
-        if isinstance(item, PageDone):
+        if isinstance(item, (PageDone, ListPageRead)):  # markers: nothing to clean
             return item
         adapter = ItemAdapter(item)
         for name, value in record(item).items():

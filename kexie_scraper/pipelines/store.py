@@ -8,8 +8,9 @@ several workers share one database.
 
 Every stored article and bulletin also gets its first sighting (the page it was stored
 from: ``article_urls`` with match ``stored``, ``bulletin_sources``); duplicates add
-theirs through the dedupe pipeline. A ``PageState`` (the page gave no article) is
-written with its page too, into ``page_states``.
+theirs through the dedupe pipeline. A ``PageState`` (the page gave no article, or a list
+page could not be read) is written with its page too, into ``page_states``; a
+``ListPageRead`` deletes the failure record of a list page that now read fine.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from __future__ import annotations
 from scrapy.exceptions import DropItem
 
 from .. import scheduling
-from ..items import Article, Bulletin, PageDone, PageState, record
+from ..items import LIST_ERROR, Article, Bulletin, ListPageRead, PageDone, PageState, record
 from .store_access import close_crawler_store, crawler_pages, crawler_store, page_batch, page_key
 
 # A safety valve for spiders that never send PageDone: write the oldest pages beyond this.
@@ -45,11 +46,15 @@ class StorePipeline:
             page_batch(self.crawler, data.get("url")).bulletin = data
         elif isinstance(item, PageState):
             page_batch(self.crawler, data.get("page_url") or data.get("url")).page_state = data
+        elif isinstance(item, ListPageRead):
+            page_batch(self.crawler, data.get("page_url") or data.get("url")).list_read.append(data["canonical_url"])
         pages = crawler_pages(self.crawler)
         while len(pages) > MAX_OPEN_PAGES:
             self.flush(next(iter(pages)))
         if isinstance(item, PageState):
             raise DropItem(f"page state {data.get('state')} recorded")  # never exported
+        if isinstance(item, ListPageRead):
+            raise DropItem("list page read")  # never exported
         return item
 
     def flush(self, key: str) -> None:
@@ -61,7 +66,9 @@ class StorePipeline:
             self.stats.inc_value("kexie/stored/bulletins" if result.bulletin_inserted else "kexie/duplicates/bulletins")
         self.stats.inc_value("kexie/stored/articles", len(result.inserted))
         if batch.page_state is not None:
-            self.stats.inc_value("kexie/stored/page_states")
+            # bulletin pages' failures (summary: failed_pages) apart from list pages' (failed_list_pages)
+            listed = batch.page_state.get("state") == LIST_ERROR
+            self.stats.inc_value("kexie/stored/list_page_states" if listed else "kexie/stored/page_states")
         if result.conflicted:
             self.stats.inc_value("kexie/duplicates/articles", len(result.conflicted))
             self.stats.inc_value("kexie/duplicates/raced", len(result.conflicted))

@@ -29,7 +29,7 @@ from scrapy.http import Response, TextResponse
 from scrapy.exceptions import CloseSpider, IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from ..items import Bulletin, PageDone, PageState
+from ..items import LIST_ERROR, Bulletin, ListPageRead, PageDone, PageState
 from ..parsing import dates, pagestate
 from ..parsing.decode import better_encoding
 from ..parsing.page import parse_page
@@ -204,11 +204,17 @@ class BulletinSpider(scrapy.Spider):
         return url if url and url != response.url else None
 
     def parse_list(self, response: Response, page_no: int = 1):
+        asked = asked_url(response.request) if response.request is not None else response.url
         if not isinstance(response, TextResponse):  # a PDF or an image where a list should be
-            self.logger.warning("list page %s is not text (%s): no links read", response.url,
-                                response.headers.get("Content-Type", b"?").decode("latin-1"))
+            content_type = response.headers.get("Content-Type", b"?").decode("latin-1")
+            self.logger.warning("list page %s is not text (%s): no links read", response.url, content_type)
             self.crawler.stats.inc_value("kexie/list_pages_not_text")
+            self.crawler.stats.inc_value("kexie/failed_list_pages")
+            yield self.page_state(asked, LIST_ERROR, f"not text: {content_type}", False, page_url=response.url,
+                                  reason="binary")
             return
+        # Read: a failure recorded for this list page by an earlier run is out of date.
+        yield ListPageRead(url=asked, canonical_url=canonical_url(asked), page_url=response.url)
         response = readable(response)
         entries = list(self.list_entries(response))
         self.crawler.stats.inc_value("kexie/list_pages")
@@ -253,7 +259,7 @@ class BulletinSpider(scrapy.Spider):
         return store.known_page_urls(canonical) | store.settled_failures(canonical)
 
     def request_failed(self, failure):
-        """Errback of every request: log, record a failed bulletin page in ``page_states``
+        """Errback of every request: log, record a failed bulletin or list page in ``page_states``
         (with the reason and whether a later run should try again: resilience.classify_failure),
         and close the page (so a durable queue forgets it). A failure the web is expected to
         produce (an HTTP error, a timeout, a reset, a truncated body, robots.txt, a refused
@@ -270,9 +276,15 @@ class BulletinSpider(scrapy.Spider):
         (self.logger.warning if expected else self.logger.error)(
             "%s: %s (%s), nothing stored", asked, detail, "retryable" if retryable else "permanent")
         if request.callback == self.parse_article or self.URL_META in request.meta:
-            # (list pages are not recorded: every run reads a channel from its first page again)
             self.crawler.stats.inc_value(f"kexie/page_state/{pagestate.HTTP_ERROR}")
             yield self.page_state(asked, pagestate.HTTP_ERROR, detail, retryable, page_url=url, reason=reason)
+        else:
+            # A list page (a channel's first page, a later one, a CMS unit page): recorded as
+            # LIST_ERROR, so it shows in page_states, the summary and the health details; never
+            # fetched again from the record (every run reads a channel from its first page),
+            # and deleted by the next good read of it (ListPageRead).
+            self.crawler.stats.inc_value("kexie/failed_list_pages")
+            yield self.page_state(asked, LIST_ERROR, detail, retryable, page_url=url, reason=reason)
         yield PageDone(url=url, token=request.meta.get(TOKEN))
 
     # --- bulletin pages --------------------------------------------------------------------

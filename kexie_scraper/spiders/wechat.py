@@ -84,7 +84,7 @@ class WechatSpider(BulletinSpider):
             store = crawler_store(self.crawler)
             # Incremental: the originals not fetched yet; refetch: all of them again.
             candidates += store.original_urls(pending_only=not self.refetch)
-            candidates += [row["url"] for row in store.page_states(retryable=True, source=self.name)]
+            candidates += [row["url"] for row in store.page_states(retryable=True, source=self.name, list_pages=False)]
         urls = list(self._unique_wechat(candidates))
         known = self.stored_pages(urls)
         if known:

@@ -108,9 +108,11 @@ class PageBatch:
     seen: list[tuple] = field(default_factory=list)
     signatures: dict[str, bytes] = field(default_factory=dict)  # article id → MinHash signature (neardup)
     page_state: dict[str, Any] | None = None  # the page gave no article: a PageState record
+    # List pages read fine (canonical URLs): their list-page failure records are deleted.
+    list_read: list[str] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.bulletin or self.articles or self.seen or self.page_state)
+        return bool(self.bulletin or self.articles or self.seen or self.page_state or self.list_read)
 
 
 class Candidate(NamedTuple):
@@ -144,7 +146,8 @@ class Store(Protocol):
     def original_urls(self, pending_only: bool = True) -> list[str]:
         """Distinct 原文链接 of stored bulletins; ``pending_only``: those not yet fetched
         (no bulletin source at that URL) and not known to be gone for good."""
-    def page_states(self, retryable: bool | None = None, source: str | None = None) -> list[dict[str, Any]]: ...
+    def page_states(self, retryable: bool | None = None, source: str | None = None,
+                    list_pages: bool | None = None) -> list[dict[str, Any]]: ...
     def article_sources(self, article_id: str) -> list[dict[str, Any]]: ...
     def bulletin_sources(self, bulletin_id: str) -> list[dict[str, Any]]: ...
     # Writes.
@@ -154,9 +157,10 @@ class Store(Protocol):
     def touch_bulletin(self, bulletin_id: str, crawled_at: str) -> None: ...
     def record_page_state(self, record: dict[str, Any]) -> None: ...
     def retry_urls(self, source: str | None, max_attempts: int) -> list[str]:
-        """URLs of retryable failures of this source tried fewer than ``max_attempts`` times."""
+        """URLs of retryable failures of bulletin pages of this source tried fewer than
+        ``max_attempts`` times (list pages are not: every run reads its channels again)."""
     def settled_failures(self, urls: Iterable[str]) -> set[str]:
-        """The given canonical URLs recorded as failed for good (not retryable)."""
+        """The given canonical URLs recorded as bulletin pages failed for good (not retryable)."""
     # Reporting and export.
     def counts(self) -> dict[str, int]: ...
     def iter_articles(self) -> Iterator[dict[str, Any]]: ...

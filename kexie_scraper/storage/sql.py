@@ -35,6 +35,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError
 
 from . import schema
+from ..items import LIST_ERROR
 from ..parsing import dates
 from ..parsing.urls import bulletin_page_key, canonical_url
 from .base import (ARTICLE_COLUMNS, ArticleFilter, Candidate, PageBatch, PageResult, ReparseResult, Seen,
@@ -244,6 +245,8 @@ class SQLStore:
             self._record_page_state(conn, batch.page_state)
         elif batch.bulletin is not None or batch.articles:
             conn.execute(delete(p).where(p.c.canonical_url == batch.url))  # the page is good now
+        if batch.list_read:  # list pages read fine now: their failure records are out of date
+            conn.execute(delete(p).where(p.c.canonical_url.in_(sorted(set(batch.list_read))) & (p.c.state == LIST_ERROR)))
         return result
 
     @staticmethod
@@ -329,16 +332,21 @@ class SQLStore:
         if pending_only:
             query = query.where(
                 ~exists().where(bs.c.canonical_url == b.c.original_url),
-                ~exists().where((p.c.canonical_url == b.c.original_url) & p.c.retryable.is_(False)))
+                ~exists().where((p.c.canonical_url == b.c.original_url) & p.c.retryable.is_(False)
+                                & (p.c.state != LIST_ERROR)))
         return self._query(lambda conn: list(conn.execute(query.order_by(b.c.original_url)).scalars()))
 
-    def page_states(self, retryable: bool | None = None, source: str | None = None) -> list[dict[str, Any]]:
+    def page_states(self, retryable: bool | None = None, source: str | None = None,
+                    list_pages: bool | None = None) -> list[dict[str, Any]]:
+        """Recorded failures; ``list_pages``: True only list pages', False only bulletin pages'."""
         p = schema.page_states
         query = select(p).order_by(p.c.first_seen_at, p.c.canonical_url)
         if retryable is not None:
             query = query.where(p.c.retryable.is_(bool(retryable)))
         if source is not None:
             query = query.where(p.c.source == source)
+        if list_pages is not None:
+            query = query.where(p.c.state == LIST_ERROR if list_pages else p.c.state != LIST_ERROR)
         return self._query(lambda conn: [dict(r) for r in conn.execute(query).mappings()])
 
     def article_sources(self, article_id: str) -> list[dict[str, Any]]:
@@ -355,15 +363,18 @@ class SQLStore:
         return self._query(lambda conn: [dict(r) for r in conn.execute(query).mappings()])
 
     def retry_urls(self, source: str | None, max_attempts: int) -> list[str]:
-        """URLs of retryable failures of this source tried fewer than ``max_attempts`` times."""
+        """URLs of retryable failures of bulletin pages of this source tried fewer than
+        ``max_attempts`` times. Not list pages: those are requested by the channel's paging,
+        with their own callback, and would be taken for bulletin pages here."""
         p = schema.page_states
-        query = select(p.c.url).where(p.c.retryable.is_(True) & (p.c.attempts < max_attempts))
+        query = select(p.c.url).where(p.c.retryable.is_(True) & (p.c.attempts < max_attempts)
+                                      & (p.c.state != LIST_ERROR))
         if source is not None:
             query = query.where(p.c.source == source)
         return self._query(lambda conn: [u for u in conn.execute(query.order_by(p.c.first_seen_at)).scalars() if u])
 
     def settled_failures(self, urls: Iterable[str]) -> set[str]:
-        """The given canonical URLs recorded as failed for good (not retryable)."""
+        """The given canonical URLs recorded as bulletin pages failed for good (not retryable)."""
         wanted = sorted(set(urls))
         p = schema.page_states
 
@@ -372,7 +383,7 @@ class SQLStore:
             for start in range(0, len(wanted), LOOKUP_CHUNK):
                 chunk = wanted[start:start + LOOKUP_CHUNK]
                 found.update(conn.execute(select(p.c.canonical_url).where(
-                    p.c.canonical_url.in_(chunk) & p.c.retryable.is_(False))).scalars())
+                    p.c.canonical_url.in_(chunk) & p.c.retryable.is_(False) & (p.c.state != LIST_ERROR))).scalars())
             return found
 
         return self._query(run)
