@@ -8,7 +8,7 @@
               [-a NAME=VALUE] [-s/--set NAME=VALUE] [--httpcache] [--contact URL] [--replay [URL]]
   kexie new-source NAME URL --base {jcms,jpaas,trs,path,static}
   kexie capture URL [--name SOURCE/STEM] [--expected] [--force]
-  kexie bench [--pages N] [--scale N1,N2,...] [--json FILE] [--plot FILE.png]
+  kexie bench [--pages N] [--scale N1,N2,...] [--fixtures] [--json FILE] [--plot FILE.png]
   kexie export [--format jsonl|csv|parquet] [--since D] [--until D] [--province P] [--source S] [--out FILE]
   kexie reparse [--archive DIR] [--source S] [--since D]
   kexie stats [--plot FILE.png]
@@ -305,13 +305,13 @@ def _bench(args: argparse.Namespace) -> int:
         return 0
     if args.plot and not points:
         points = [10000, 30000, 100000]
-    if not args.pages and not points:
-        return _fail("nothing to do: give --pages N, --scale N1,N2 or --plot FILE.png")
+    if not args.pages and not points and not args.fixtures:
+        return _fail("nothing to do: give --pages N, --scale N1,N2, --fixtures or --plot FILE.png")
     if args.pages is not None and args.pages < 1 or any(n < 1 for n in points):
         return _fail("--pages and --scale need positive numbers")
     log = (lambda *a: print(*a, file=sys.stderr, flush=True)) if args.json == "-" else (lambda *a: print(*a, flush=True))
     report = runner.run(args.pages, points, seed=args.seed, rounds=args.rounds, concurrency=args.concurrency,
-                        repeat=args.repeat, parse_limit=args.parse_pages, log=log)
+                        repeat=args.repeat, parse_limit=args.parse_pages, log=log, fixtures=args.fixtures)
     if args.plot:
         baseline = json.loads(Path(args.baseline).read_text(encoding="utf-8"))["scale"] if args.baseline else None
         runner.plot(report["scale"], Path(args.plot), baseline=baseline, labels=(args.label, args.baseline_label))
@@ -488,6 +488,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--concurrency", type=int, default=8, help="concurrent requests in both crawls")
     bench.add_argument("--repeat", type=int, default=3, help="timed parses per page (the median counts)")
     bench.add_argument("--parse-pages", type=int, default=300, help="pages timed for parse latency")
+    bench.add_argument("--fixtures", action="store_true",
+                       help="also time parse_page and split_blocks on every fixture page (all layouts), 20 runs each")
     bench.set_defaults(func=_bench)
     exp = sub.add_parser("export", help="write the stored articles as JSON Lines, CSV (Excel) or Parquet")
     exp.add_argument("--format", choices=("jsonl", "csv", "parquet"), default="jsonl")

@@ -118,6 +118,19 @@ def test_bench_scale_smoke(tmp_path):
     assert report["ratio"] is None  # no crawl ran
 
 
+def test_fixture_parse_timings_cover_every_bulletin_fixture():
+    from kexie_scraper.bench.fixtures import fixture_pages, fixture_timings
+
+    pages = fixture_pages()
+    urls = [url for url, *_ in pages]
+    assert len(pages) > 150 and len(set(urls)) == len(urls)
+    assert not any("list_" in url for url in urls)
+    assert any(is_text for *_, is_text in pages) and any(not is_text for *_, is_text in pages)
+    report = fixture_timings(repeat=1)
+    assert report["fixture_pages"] == len(pages)
+    assert 0 < report["fixture_split_ms_median"] < report["fixture_parse_ms_median"] <= report["fixture_parse_ms_p90"]
+
+
 def test_plot_draws_a_png(tmp_path):
     pytest.importorskip("matplotlib")
     from kexie_scraper.bench.runner import plot

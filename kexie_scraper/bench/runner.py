@@ -273,7 +273,8 @@ def plot(scale: list[dict[str, Any]], path: Path, title: str = "",
 
 
 def run(pages: int | None, scale_points: list[int] | None, seed: int = 6, rounds: int = 1,
-        concurrency: int = 8, repeat: int = 3, parse_limit: int = 300, log=print) -> dict[str, Any]:
+        concurrency: int = 8, repeat: int = 3, parse_limit: int = 300, log=print,
+        fixtures: bool = False) -> dict[str, Any]:
     """``rounds``: raw/full crawl pairs, and runs of each scale point; the best of each counts."""
     report: dict[str, Any] = {key: None for key in PAGE_KEYS}
     report[SCALE_KEY] = []
@@ -282,6 +283,11 @@ def run(pages: int | None, scale_points: list[int] | None, seed: int = 6, rounds
     if scale_points:
         report[SCALE_KEY] = bench_scale(scale_points, seed, rounds, log)
         report.update(scale_growth(report[SCALE_KEY]))
+    if fixtures:
+        from .fixtures import fixture_timings
+
+        log("parse: every fixture page × 20 runs …")
+        report.update(fixture_timings())
     report["targets"] = TARGETS
     report["targets_met"] = targets(report)
     return report
@@ -303,6 +309,10 @@ def summary_text(report: dict[str, Any]) -> str:
             "where a crawled page's time goes (ms, mean): "
             + ", ".join(f"{k} {v}" for k, v in report["ms_per_page"].items()),
         ]
+    if report.get("fixture_pages"):
+        lines.append(f"fixture pages ({report['fixture_pages']}, median {report['fixture_page_kb_median']} KB): "
+                     f"parse_page median {report['fixture_parse_ms_median']} ms (p90 {report['fixture_parse_ms_p90']}), "
+                     f"split_blocks median {report['fixture_split_ms_median']} ms (p90 {report['fixture_split_ms_p90']})")
     for point in report.get("scale") or []:
         lines.append(
             f"scale n={point['n']:>7}: {point['seconds']:8.2f} s  {point['us_per_article']:7.1f} µs/article  "

@@ -5,11 +5,7 @@ from __future__ import annotations
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
-<<<<<<< HEAD
-from ..items import Article, Bulletin, PageDone, record
-=======
-from ..items import Article, Bulletin, ListPageRead, PageDone
->>>>>>> security-leftovers
+from ..items import Article, Bulletin, ListPageRead, PageDone, record
 from ..parsing import dates, identity
 from ..parsing.text import clean_line, clean_paragraphs
 
