@@ -37,3 +37,15 @@ def test_regions_of_those_orgs():
     )
     codes = [a.region["code"] for a in parse_page(text, url="https://example.org/x", is_text=True).articles]
     assert codes == ["330328", "220723"]
+
+
+def test_regions_of_qian_counties_in_mixed_script():
+    # 科協 is 繁體 but 乾安县/乾县 as written: the conversion must not turn 乾 into 干.
+    text = (
+        "【地方科协】\n科技工作者之家 2018-03-02\n来源:科技工作者之家\n"
+        "乾安县科協召开会议\n近日，乾安县科協召开会议。（张三）\n"
+        "乾县科協舉辦講座\n近日，乾县科協舉辦科普講座。（李四）\n"
+    )
+    articles = parse_page(text, url="https://example.org/x", is_text=True).articles
+    assert [a.region["code"] for a in articles] == ["220723", "610424"]
+    assert [a.org for a in articles] == ["乾安县科協", "乾县科協"]  # output keeps the page's text
