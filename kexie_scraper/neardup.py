@@ -25,6 +25,7 @@ and the dedupe pipeline asks it, plus a bounded in-memory index of its unwritten
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -139,6 +140,10 @@ def comparable(text: str) -> bool:
     return len(text) >= MIN_CHARS
 
 
+# The most candidates compared per lookup (store and in-run index alike): the ones sharing
+# the most bands. Reports written from one template share bands with many others.
+CANDIDATE_LIMIT = 32
+
 # LSH banding: a signature's NUM_PERM values cut into BANDS bands of ROWS; two reports whose
 # signatures agree on a whole band are candidates. 25 × 5 is what datasketch's MinHashLSH
 # picks for THRESHOLD 0.5 and 128 permutations. The band keys are stored
@@ -249,11 +254,14 @@ class NearDuplicateIndex:
                 if not ids:
                     del self.bands[key]
 
-    def candidates(self, mh: MinHash) -> list[Entry]:
-        ids: set[str] = set()
+    def candidates(self, mh: MinHash, limit: int = CANDIDATE_LIMIT) -> list[Entry]:
+        """The entries sharing a band with ``mh``: the ``limit`` sharing the most (as the
+        store's lookup does, so template-like reports cannot make a lookup unbounded)."""
+        shared: Counter[str] = Counter()
         for key in band_keys(mh):
-            ids |= self.bands.get(key, set())
-        return [self.entries.peek(i) for i in sorted(ids)]
+            shared.update(self.bands.get(key, ()))
+        best = sorted(shared, key=lambda i: (-shared[i], i))[:limit]
+        return [self.entries.peek(i) for i in sorted(best)]
 
     def best(self, mh: MinHash, region_code: str | None = None, page: str | None = None) -> Match | None:
         return best_match(mh, self.candidates(mh), region_code, page, self.threshold)

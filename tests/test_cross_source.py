@@ -170,3 +170,80 @@ def test_the_in_memory_index_is_bounded():
         index.add(f"a{i}", neardup.signature(text), None, f"page-{i}")
     assert len(index) == 2 and "a0" not in index.entries
     assert all(ids <= {"a1", "a2"} for ids in index.bands.values())
+
+
+def test_candidate_lookups_are_bounded_and_keep_the_closest(tmp_path):
+    """Reports written from one template share bands with many others: a lookup compares
+    at most CANDIDATE_LIMIT of them, those sharing the most bands, in the store and in the
+    in-run index alike — and the true duplicate is among them."""
+    from kexie_scraper import neardup
+    from kexie_scraper.storage import PageBatch, open_store
+
+    template = "{}科协联合县教育局举办青少年科技创新成果展，集中展出全县中小学生的科技发明、科学幻想绘画、机器人作品等180余件，吸引了众多师生和家长前来参观。"
+    counties = [f"第{i}号县" for i in range(80)]
+    store = open_store(f"sqlite:///{tmp_path / 's.sqlite'}")
+    index = neardup.NearDuplicateIndex()
+    try:
+        for i, county in enumerate(counties):
+            mh = neardup.signature(neardup.text_of(None, template.format(county)))
+            url = f"https://x.org/{i}"
+            store.write_page(PageBatch(url=url, bulletin={"id": f"b{i}", "source": "t", "url": url, "canonical_url": url,
+                                                          "page_state": "ok", "article_count": 1, "crawled_at": "t"},
+                                       articles=[{"id": f"a{i}", "content_hash": f"h{i}", "bulletin_id": f"b{i}", "source": "t",
+                                                  "bulletin_url": url, "position": 1, "body": template.format(county),
+                                                  "region": {}, "crawled_at": "t", "split_confidence": 1.0}],
+                                       signatures={f"a{i}": neardup.to_bytes(mh)}))
+            index.add(f"a{i}", mh, None, url)
+        copy = neardup.signature(neardup.text_of(None, template.format(counties[41]).replace("180余件", "一百八十余件")))
+        keys = neardup.band_keys(copy)
+        everything = store.signature_candidates(keys, limit=10_000)
+        assert len(everything) > neardup.CANDIDATE_LIMIT  # the template makes many candidates
+        bounded = store.signature_candidates(keys)
+        assert len(bounded) == neardup.CANDIDATE_LIMIT and len(index.candidates(copy)) == neardup.CANDIDATE_LIMIT
+        shared = lambda c: len(set(keys) & set(neardup.band_keys(c.signature)))
+        assert min(shared(c) for c in bounded) >= max(shared(c) for c in everything if c not in bounded)
+        assert neardup.best_stored_match(store, copy).article_id == "a41"
+        assert index.best(copy).article_id == "a41"
+    finally:
+        store.close()
+
+
+def test_the_in_run_index_forgets_reports_once_their_page_is_written(tmp_path):
+    from scrapy.utils.test import get_crawler
+
+    from kexie_scraper.items import PageDone
+    from kexie_scraper.pipelines import DedupePipeline, NormalizePipeline, StorePipeline
+
+    crawler = get_crawler(settings_dict={"KEXIE_STORE_URL": f"sqlite:///{tmp_path / 'k.sqlite'}"})
+    stages = [NormalizePipeline(), DedupePipeline.from_crawler(crawler), StorePipeline.from_crawler(crawler)]
+    dedupe = stages[1]
+    bodies = ["5月21日，西秀区科协联合区教育局举办青少年科技创新成果展，集中展出全区中小学生的科技发明、科学幻想绘画等作品180余件。",
+              "平坝区科协组织农技专家深入乡村开展果树嫁接和病虫害防治培训，发放技术资料三千余份，受益群众达一千二百人次。",
+              "普定县科协召开第四次代表大会，选举产生新一届委员会，审议通过工作报告，部署今后五年全县科协事业发展任务。"]
+    sizes = []
+    for n, body in enumerate(bodies):
+        url = f"https://www.scimall.org.cn/article/detail?id={7200000 + n}"
+        for item in [_bulletin(url), _article(url, body), PageDone(url=url)]:
+            try:
+                for stage in stages:
+                    item = stage.process_item(item)
+            except DropItem:
+                pass
+        sizes.append(len(dedupe.recent_signatures))
+    # Each page's report is in the index until the next lookup finds its page written.
+    assert sizes == [1, 1, 1] and crawler.stats.get_value("kexie/stored/articles") == 3
+
+
+def _bulletin(url):
+    from kexie_scraper.items import Bulletin
+    from kexie_scraper.parsing import identity
+
+    return Bulletin(id=identity.bulletin_id(identity.bulletin_key(url)), source="scimall", url=url, canonical_url=url,
+                    title="【地方科协】", page_state="ok", article_count=1)
+
+
+def _article(url, body):
+    from kexie_scraper.items import Article
+
+    return Article(source="scimall", bulletin_url=url, position=1, title=None, body=body, split_confidence=1.0,
+                   region={"province": "贵州省", "city": "安顺市", "county": None, "code": "520400", "former_name": None})

@@ -25,6 +25,8 @@ out, and the store pipeline counts it then.
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
@@ -32,7 +34,7 @@ from .. import neardup
 from ..lru import BoundedSet
 from ..items import Article, Bulletin, PageDone, PageState, record
 from ..storage.base import Seen
-from .store_access import crawler_store, page_batch, page_key
+from .store_access import crawler_pages, crawler_store, page_batch, page_key
 
 DEFAULT_CACHE_SIZE = 20_000
 
@@ -45,6 +47,11 @@ class DedupePipeline:
         self.recent = BoundedSet(size)
         self.threshold = crawler.settings.getfloat("KEXIE_NEARDUP_THRESHOLD", neardup.THRESHOLD)
         self.recent_signatures = neardup.NearDuplicateIndex(self.threshold, size=max(1, size // 2))
+        # Page → ids it put in ``recent_signatures``, oldest first. Once a page is written
+        # the store answers for its reports, so they leave the in-run index: it holds the
+        # few pages in flight, not the last ``size // 2`` reports (whose band sets cost
+        # ~10 KB each and whose comparisons repeated the store's).
+        self._in_flight: OrderedDict[str, list[str]] = OrderedDict()
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -93,11 +100,22 @@ class DedupePipeline:
         self.recent.add(content)
         if signature is not None:
             self.recent_signatures.add(aid, signature, region, page, content)
+            self._in_flight.setdefault(page, []).append(aid)
             # Stored with the article, in the page's transaction.
             page_batch(self.crawler, adapter.get("bulletin_url")).signatures[aid] = neardup.to_bytes(signature)
 
+    def _forget_written(self) -> None:
+        unwritten = crawler_pages(self.crawler)
+        while self._in_flight:
+            page = next(iter(self._in_flight))
+            if page in unwritten:
+                break
+            for aid in self._in_flight.pop(page):
+                self.recent_signatures.remove(aid)
+
     def _near_duplicate(self, signature, region: str | None, page: str) -> neardup.Match | None:
         """The best match among this run's unwritten reports and the store's candidates."""
+        self._forget_written()
         best = neardup.best_stored_match(crawler_store(self.crawler), signature, region, page, self.threshold)
         recent = self.recent_signatures.best(signature, region, page)
         if recent and (best is None or recent.similarity > best.similarity):

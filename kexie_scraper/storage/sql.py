@@ -45,6 +45,8 @@ logger = logging.getLogger(__name__)
 
 _RETRYABLE_PG = {"40P01", "40001"}  # deadlock_detected, serialization_failure
 LOOKUP_CHUNK = 500
+# Near-duplicate candidates compared per lookup, at most (see signature_candidates).
+CANDIDATE_LIMIT = 32
 
 
 def _sqlite_engine(url: str) -> Engine:
@@ -107,9 +109,17 @@ class SQLStore:
                               .where((a.c.id == bindparam("aid")) | (a.c.content_hash == bindparam("content")))
                               .limit(2))
         self._bulletin_exists = select(b.c.id).where(b.c.id == bindparam("bid"))
+        # The candidates sharing the most bands first, at most ``limit`` of them: reports
+        # written from one template (a notice re-issued by every county) share bands with
+        # thousands of others, and comparing them all made each lookup grow with the store.
+        shared = (select(bands.c.article_id, func.count().label("shared"))
+                  .where(bands.c.band_key.in_(bindparam("keys", expanding=True)))
+                  .group_by(bands.c.article_id)
+                  .order_by(func.count().desc(), bands.c.article_id)
+                  .limit(bindparam("limit"))
+                  .subquery())
         self._candidates = (select(s.c.article_id, s.c.content_hash, s.c.region_code, s.c.page_url, s.c.signature)
-                            .where(s.c.article_id.in_(select(bands.c.article_id)
-                                                      .where(bands.c.band_key.in_(bindparam("keys", expanding=True)))))
+                            .join(shared, shared.c.article_id == s.c.article_id)
                             .order_by(s.c.article_id))
         # One multi-row INSERT per page; RETURNING tells which rows were new.
         self._insert_articles = self._insert(a).on_conflict_do_nothing().returning(a.c.id)
@@ -165,13 +175,15 @@ class SQLStore:
                 return content, "id"
         return (rows[0][1], "content_hash") if rows else None
 
-    def signature_candidates(self, band_keys: Iterable[str]) -> list[Candidate]:
-        """Stored articles sharing at least one LSH band key: near-duplicate candidates."""
+    def signature_candidates(self, band_keys: Iterable[str], limit: int = CANDIDATE_LIMIT) -> list[Candidate]:
+        """Stored articles sharing at least one LSH band key: near-duplicate candidates, the
+        ``limit`` sharing the most bands (a true duplicate shares more bands than reports
+        that merely use the same phrases)."""
         keys = sorted(set(band_keys))
         if not keys:
             return []
         return self._query(lambda conn: [Candidate(*row[:4], bytes(row[4]))
-                                         for row in conn.execute(self._candidates, {"keys": keys})])
+                                         for row in conn.execute(self._candidates, {"keys": keys, "limit": limit})])
 
     def known_page_urls(self, urls: Iterable[str]) -> set[str]:
         """The given canonical page URLs at which some article was already stored or seen."""
