@@ -1,0 +1,32 @@
+"""Splitter rules added for layouts the held-out sets showed; each pinned by a small bulletin."""
+
+from __future__ import annotations
+
+from kexie_scraper.parsing.attribution import attribution_line
+from kexie_scraper.parsing.page import parse_page
+
+_HEAD = "【科协动态】\n某科协网 2023-05-06\n来源:某省科协\n"
+
+
+def _parse(body: str):
+    return parse_page(_HEAD + body, url="https://example.org/rules", is_text=True).articles
+
+
+def test_traditional_labelled_credit_line_closes_its_item():
+    articles = _parse(
+        "甲山縣科協舉辦科普講座\n5月2日，甲山縣科協在城關鎮舉辦科普講座，居民80人參加。\n來源：甲山縣科協\n"
+        "乙水市科協開展義診\n5月3日，乙水市科協組織醫學會專家開展義診。\n來源：乙水市科協 王小紅\n"
+    )
+    assert [a.title for a in articles] == ["甲山縣科協舉辦科普講座", "乙水市科協開展義診"]
+    assert [a.attribution for a in articles] == ["甲山縣科協", "乙水市科協 王小紅"]
+
+
+def test_several_role_credits_on_one_line():
+    assert attribution_line("文/周一鸣 图/陈二") == "文/周一鸣 图/陈二"
+    assert attribution_line("文：周一鸣 摄影：陈二 林三") == "文：周一鸣 摄影：陈二 林三"
+    articles = _parse(
+        "东城区科协举办亲子科学营\n4月8日，东城区科协举办亲子科学营，40组家庭参加。\n文/周一鸣 图/陈二\n"
+        "西城区科协开展科普讲座\n4月9日，西城区科协开展科普讲座。（西城区科协）\n"
+    )
+    assert [a.title for a in articles] == ["东城区科协举办亲子科学营", "西城区科协开展科普讲座"]
+    assert articles[0].attribution == "文/周一鸣 图/陈二"
