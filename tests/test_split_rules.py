@@ -30,3 +30,14 @@ def test_several_role_credits_on_one_line():
     )
     assert [a.title for a in articles] == ["东城区科协举办亲子科学营", "西城区科协开展科普讲座"]
     assert articles[0].attribution == "文/周一鸣 图/陈二"
+
+
+def test_org_dateline_opener_is_the_lead_credit():
+    articles = _parse(
+        "南岗区科协举办机器人体验日\n南岗区科协讯 6月1日，南岗区科协在少年宫举办机器人体验日，300名学生参加。\n"
+        "道里区科协开展防灾科普\n哈尔滨市道里区科协讯：6月2日，道里区科协在社区开展防灾科普。\n"
+    )
+    assert [a.attribution for a in articles] == ["南岗区科协", "哈尔滨市道里区科协"]
+    assert [a.org for a in articles] == ["南岗区科协", "哈尔滨市道里区科协"]
+    assert articles[0].body.startswith("6月1日，")
+    assert articles[1].body.startswith("6月2日，")

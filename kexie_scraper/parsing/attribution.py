@@ -28,6 +28,8 @@ _ROLE_CREDITS = re.compile(
 _ORG_PERSON = re.compile(r"^[\u4e00-\u9fff]{2,16}(?:科协|科学技术协会|学会|协会)\s+[\u4e00-\u9fff·]{2,4}(?:[\s、]+[\u4e00-\u9fff·]{2,4}){0,2}$")
 # A credit that opens a paragraph: `（通讯员 王芳）3月1日，…`, `本报讯（记者 甲 通讯员 乙）近日，…`.
 _LEAD = re.compile(r"^(?:本报讯|本刊讯|讯)?\s*[(（]\s*([^()（）\n]{2,40}?)\s*[)）]\s*")
+# An organisation's own dateline: `某市科协讯 11月2日，…`, `某县科协讯：…`.
+_ORG_DATELINE = re.compile(r"^([\u4e00-\u9fff]{2,24}?(?:科学技术协会|科协|学会|协会))讯\s*[:：]?\s*")
 
 # Suffixes that make the inside an organisation.
 ORG_SUFFIX = re.compile(
@@ -104,6 +106,10 @@ def lead_attribution(text: str) -> tuple[str, str] | None:
         simple = to_simplified(inner)
         if _looks_like_attribution(simple) and (_ROLE_PREFIX.match(simple) or ORG_SUFFIX.search(re.split(r"\s", simple)[0]) or text.startswith(("本报讯", "本刊讯"))):
             return match.group(0), inner
+    simple = to_simplified(text)
+    dateline = _ORG_DATELINE.match(simple)
+    if dateline and dateline.end() < len(text) and org_in_text(dateline.group(1)) == dateline.group(1):
+        return text[: dateline.end()], text[: dateline.end(1)]
     return None
 
 
