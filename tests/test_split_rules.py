@@ -41,3 +41,14 @@ def test_org_dateline_opener_is_the_lead_credit():
     assert [a.org for a in articles] == ["南岗区科协", "哈尔滨市道里区科协"]
     assert articles[0].body.startswith("6月1日，")
     assert articles[1].body.startswith("6月2日，")
+
+
+def test_distribution_footer_page_numbers_and_imprint_are_furniture():
+    articles = _parse(
+        "青山区科协举办院士报告会\n3月5日，青山区科协举办院士报告会，师生500人聆听。\n来源：青山区科协\n02\n"
+        "绿水县科协开展农技培训\n3月6日，绿水县科协在河口镇开展农技培训。\n（绿水县科协 赵一）\n"
+        "报：省科协办公室\n送：市委办公室、市政府办公室\n发：各县（区）科协\n某市科协办公室编印\n"
+    )
+    assert [a.attribution for a in articles] == ["青山区科协", "绿水县科协 赵一"]
+    assert articles[0].body == "3月5日，青山区科协举办院士报告会，师生500人聆听。"
+    assert articles[1].body == "3月6日，绿水县科协在河口镇开展农技培训。"
