@@ -52,3 +52,15 @@ def test_distribution_footer_page_numbers_and_imprint_are_furniture():
     assert [a.attribution for a in articles] == ["青山区科协", "绿水县科协 赵一"]
     assert articles[0].body == "3月5日，青山区科协举办院士报告会，师生500人聆听。"
     assert articles[1].body == "3月6日，绿水县科协在河口镇开展农技培训。"
+
+
+def test_bracketed_place_labels_head_items():
+    articles = _parse(
+        "近期各地科协开展科普活动，摘编如下。\n"
+        "【德阳】\n5月8日，旌阳区科协在文庙广场开展防震减灾科普宣传。\n（旌阳区科协 钱五）\n"
+        "【乐山】\n犍为县科协近日举办茶叶加工培训班，茶农60人参加。\n"
+        "【眉山】\n5月9日，仁寿县科协组织专家指导枇杷采收。\n供稿：仁寿县科协\n"
+    )
+    assert [a.title for a in articles] == ["【德阳】", "【乐山】", "【眉山】"]
+    assert [a.attribution for a in articles] == ["旌阳区科协 钱五", None, "仁寿县科协"]
+    assert articles[1].region["code"] == "511123"

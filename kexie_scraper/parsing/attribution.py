@@ -77,6 +77,13 @@ def trailing_attribution(text: str) -> tuple[str, str] | None:
     return (before, inner) if looks_like_attribution(inner) else None
 
 
+def is_place_name(text: str) -> bool:
+    """The whole text is one place name: 南昌, 九江市, 青白江区."""
+    simple = to_simplified(text)
+    places = regions.place_mentions(simple)
+    return len(places) == 1 and places[0] == simple.replace(" ", "")
+
+
 def attribution_line(text: str) -> str | None:
     """A paragraph that is only an attribution: `(通讯员 张三)`, `供稿:某市科协`, `某区科协供稿`."""
     if len(text) > 45:
@@ -84,6 +91,8 @@ def attribution_line(text: str) -> str | None:
     simple = to_simplified(text)  # same length: 來源：… matches and is sliced from the text as written
     for pattern in (_WHOLE, _LABELLED):
         match = pattern.match(simple)
+        if match and simple.startswith("【") and is_place_name(match.group(1)):
+            return None  # `【南充】` heads a report from that place; it credits no one
         if match and looks_like_attribution(match.group(1)):
             return text[match.start(1) : match.end(1)].strip()
     match = _SUFFIXED.match(simple)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from . import regions
-from .attribution import attribution_line, lead_attribution, org_in_text, trailing_attribution
+from .attribution import attribution_line, is_place_name, lead_attribution, org_in_text, trailing_attribution
 from .blocks import Block
 from .hanzi import to_simplified
 
@@ -123,7 +123,9 @@ def is_title(text: str) -> bool:
         return _is_place_label(text)
     if not 3 <= len(text) <= 48 or text.endswith(_TITLE_END_BAD) or _SENTENCE_PUNCT.search(text):
         return False
-    if _ENUM_WORD.match(text) or _LABEL_LINE.match(text) or attribution_line(text):
+    if _LABEL_LINE.match(text):  # `【南充】` heads a place's report; `【县科协干部 某某】：` labels a speaker
+        return text.startswith("【") and text.endswith("】") and _is_place_label(text[1:-1].strip())
+    if _ENUM_WORD.match(text) or attribution_line(text):
         return False
     if _ENUMERATOR.match(text):  # `（一）青羊区科协（3项）` heads an item; `一、聚焦主业` is a sub-heading
         return _names_place(_ENUMERATOR.sub("", text))
@@ -373,9 +375,7 @@ _PLACE_LABEL = re.compile(r"^([\u4e00-\u9fff]{2,7})\s*[:：]\s*(?=\S)")
 
 def _is_place_label(text: str) -> bool:
     """The whole text is one place name: 南昌, 九江市, 青白江区."""
-    simple = to_simplified(text)
-    places = regions.place_mentions(simple)
-    return len(places) == 1 and places[0] == simple.replace(" ", "")
+    return is_place_name(text)
 
 
 def _by_place_labels(blocks: list[Block]) -> tuple[list[str], list[Segment], list[str]]:
