@@ -64,3 +64,19 @@ def test_bracketed_place_labels_head_items():
     assert [a.title for a in articles] == ["【德阳】", "【乐山】", "【眉山】"]
     assert [a.attribution for a in articles] == ["旌阳区科协 钱五", None, "仁寿县科协"]
     assert articles[1].region["code"] == "511123"
+
+
+def test_ornament_lines_part_untitled_briefs():
+    articles = _parse(
+        "4月1日，盘州市科协举办科技工作者座谈会，30名专家参加。\n盘州市科协 孙七\n"
+        "＊　＊　＊\n"
+        "水城区科协近日组织专家赴米箩镇指导茶园管理，服务茶农百余户。\n水城区科协供稿\n"
+        "* * *\n"
+        "4月3日，钟山区科协在区图书馆开展青少年编程体验活动。\n"
+        "＊＊＊\n"
+        "4月5日，六盘水市科协召开学会工作会议，部署全年学术活动。\n六盘水市科协 周八\n"
+    )
+    assert len(articles) == 4
+    assert all(a.title is None for a in articles)
+    assert [a.attribution for a in articles] == ["盘州市科协 孙七", "水城区科协供稿", None, "六盘水市科协 周八"]
+    assert not any("＊" in a.body or "*" in a.body for a in articles)

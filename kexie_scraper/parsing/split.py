@@ -93,7 +93,7 @@ class Segment:
         self.blocks = [b for b in self.blocks if b]
         if self.attribution or (self.title and _names_place(self.title)):
             self.evidence = True
-        elif self.rule in ("bullets", "briefs") and self.blocks and _lead_names_org(self.blocks[0]):
+        elif self.rule in ("bullets", "briefs", "separators") and self.blocks and _lead_names_org(self.blocks[0]):
             self.evidence = True  # a marked or one-paragraph report that opens with its organisation
         return self
 
@@ -394,7 +394,40 @@ def _by_place_labels(blocks: list[Block]) -> tuple[list[str], list[Segment], lis
     return intro, segments, []
 
 
+# A line of nothing but ornaments (`＊ ＊ ＊`, `* * *`, `———`, `◇◇◇`) parts two reports.
+_SEPARATOR = re.compile(r"^[\s＊*※✱✳❋§◇◆○●☆★·•~～=＝#＃—–_\-]{1,30}$")
+
+
+def is_separator(text: str) -> bool:
+    return bool(_SEPARATOR.match(text)) and bool(text.strip())
+
+
+def _by_separators(blocks: list[Block]) -> tuple[list[str], list[Segment], list[str]]:
+    """Reports parted by ornament lines: each run between two separators is one item (a
+    headline when its first line reads as one); the separators are dropped."""
+    segments: list[Segment] = []
+    dropped: list[str] = []
+    groups: list[list[str]] = [[]]
+    for block in blocks:
+        if is_separator(block.text):
+            dropped.append(block.text)
+            groups.append([])
+        else:
+            groups[-1].append(block.text)
+    for group in groups:
+        if not group:
+            continue
+        segment = Segment(rule="separators", blocks=group)
+        if len(group) > 1 and is_title(group[0]):
+            title, segment.removed = _headline([group[0]])
+            segment.title, segment.headline = title, [title]
+            segment.blocks = group[1:]
+        segments.append(segment.close())
+    return [], segments, dropped
+
+
 _RULES = (
+    ("separators", _by_separators),
     ("bullets", _by_bullets),
     ("place-labels", _by_place_labels),
     ("titled", _by_titles),
@@ -437,11 +470,17 @@ def split_blocks(blocks: list[Block], page_title: str | None = None) -> Split:
 
 def _best_split(blocks: list[Block], page_title: str | None) -> Split:
     proposals = []
-    bullets = sum(1 for b in blocks if b.bullet)
+    separators = [b.text for b in blocks if is_separator(b.text)]
+    plain = [b for b in blocks if not is_separator(b.text)] if separators else blocks
+    bullets = sum(1 for b in plain if b.bullet)
     for order, (name, rule) in enumerate(_RULES):
-        if name == "bullets" and bullets < 2:
+        if (name == "bullets" and bullets < 2) or (name == "separators" and not separators):
             continue
-        intro, segments, dropped = rule(blocks)
+        if name == "separators":
+            intro, segments, dropped = rule(blocks)
+        else:  # the other rules read the page without its ornament lines
+            intro, segments, dropped = rule(plain)
+            dropped = dropped + separators
         segments = _split_youxun(segments)
         outro = _take_outro(segments)
         proposals.append((_support(segments), -order, intro, segments, dropped, outro))
@@ -453,7 +492,9 @@ def _best_split(blocks: list[Block], page_title: str | None) -> Split:
             for seg in segments:
                 seg.confidence = confidence
             return Split(intro, segments, segments[0].rule, confidence, dropped, outro)
-    return _single(blocks, page_title, unsure=any(p[0] > 0 for p in proposals))
+    single = _single(plain, page_title, unsure=any(p[0] > 0 for p in proposals))
+    single.dropped += separators
+    return single
 
 
 def _single(blocks: list[Block], page_title: str | None, unsure: bool) -> Split:
