@@ -80,3 +80,17 @@ def test_ornament_lines_part_untitled_briefs():
     assert all(a.title is None for a in articles)
     assert [a.attribution for a in articles] == ["盘州市科协 孙七", "水城区科协供稿", None, "六盘水市科协 周八"]
     assert not any("＊" in a.body or "*" in a.body for a in articles)
+
+
+def test_org_name_and_report_on_one_line():
+    articles = _parse(
+        "近期各区科协工作摘要如下。\n"
+        "武侯区科协 5月10日，武侯区科协在玉林街道举办无人机科普体验活动，居民200人参加。\n"
+        "锦江区科协 5月12日，锦江区科协组织医学会专家走进社区开展健康讲座。（锦江区科协供稿）\n"
+        "讲座后专家还为老人测量了血压。\n"
+        "金牛区科协 5月15日，金牛区科协召开学会秘书长会议，部署下半年学术活动。\n"
+    )
+    assert [a.title for a in articles] == ["武侯区科协", "锦江区科协", "金牛区科协"]
+    assert articles[0].body.startswith("5月10日，")
+    assert articles[1].body.endswith("讲座后专家还为老人测量了血压。")
+    assert [a.region["code"] for a in articles] == ["510107", "510104", "510106"]

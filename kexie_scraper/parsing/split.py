@@ -371,6 +371,13 @@ def _take_outro(segments: list[Segment]) -> list[str]:
 
 
 _PLACE_LABEL = re.compile(r"^([\u4e00-\u9fff]{2,7})\s*[:：]\s*(?=\S)")
+# `朝阳区科协 6月20日，朝阳区科协…`: an organisation's name, a space, then its report.
+_ORG_HEAD = re.compile(r"^([\u4e00-\u9fff]{3,24})(?:\s*[:：]\s*|[\s\u3000]+)(?=\S)")
+
+
+def _is_org_name(text: str) -> bool:
+    """The whole text is one named organisation: 朝阳区科协, 恭城瑶族自治县科协."""
+    return org_in_text(to_simplified(text)) == to_simplified(text)
 
 
 def _is_place_label(text: str) -> bool:
@@ -379,12 +386,15 @@ def _is_place_label(text: str) -> bool:
 
 
 def _by_place_labels(blocks: list[Block]) -> tuple[list[str], list[Segment], list[str]]:
-    """`南昌：6月14日，南昌县科协…`: each report opens with its place and a colon."""
+    """`南昌：6月14日，南昌县科协…`: each report opens with its place and a colon, or with its
+    organisation's name and a space or colon (`朝阳区科协 6月20日，…`)."""
 
     def opens(_: int, block: Block) -> Segment | None:
         match = _PLACE_LABEL.match(block.text)
         if not (match and _is_place_label(match.group(1))):
-            return None
+            match = _ORG_HEAD.match(block.text)
+            if not (match and _is_org_name(match.group(1)) and _SENTENCE_PUNCT.search(block.text[match.end():])):
+                return None
         label = match.group(1)
         segment = Segment(label, rule="place-labels", headline=[label], removed=[match.group(0)[len(label):]])
         segment.blocks.append(block.text[match.end():])
