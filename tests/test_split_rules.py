@@ -94,3 +94,14 @@ def test_org_name_and_report_on_one_line():
     assert articles[0].body.startswith("5月10日，")
     assert articles[1].body.endswith("讲座后专家还为老人测量了血压。")
     assert [a.region["code"] for a in articles] == ["510107", "510104", "510106"]
+
+
+def test_contents_list_at_the_top_is_intro():
+    page = parse_page(
+        _HEAD + "本期目录\n1.江北区科协举办科技节\n2.渝中区科协开展院士讲座\n"
+        "1.江北区科协举办科技节\n5月20日，江北区科协在观音桥举办科技节，市民2000人参与。\n（江北区科协）\n"
+        "2.渝中区科协开展院士讲座\n5月21日，渝中区科协邀请院士为中学生作科普讲座。\n（渝中区科协 吴九）\n",
+        url="https://example.org/toc", is_text=True,
+    )
+    assert [a.title for a in page.articles] == ["江北区科协举办科技节", "渝中区科协开展院士讲座"]
+    assert page.bulletin.intro == "本期目录\n1.江北区科协举办科技节\n2.渝中区科协开展院士讲座"

@@ -478,22 +478,41 @@ def split_blocks(blocks: list[Block], page_title: str | None = None) -> Split:
     return split
 
 
+def _toc_end(texts: list[str]) -> int:
+    """Where a table of contents at the top of the page ends (0 when there is none): two or
+    more short lines in a row, each repeated further down as a headline (enumerators aside),
+    after at most two lines (`本期要点`) that head it."""
+    keys = [_ENUMERATOR.sub("", t).strip() for t in texts]
+    for start in range(min(3, len(texts))):
+        end = start
+        while end < len(texts) and len(texts[end]) <= 48 and keys[end] and keys[end] in keys[end + 1 :]:
+            end += 1
+        if end - start >= 2 and all(key in keys[end:] for key in keys[start:end]):
+            return end
+    return 0
+
+
 def _best_split(blocks: list[Block], page_title: str | None) -> Split:
     proposals = []
     separators = [b.text for b in blocks if is_separator(b.text)]
-    plain = [b for b in blocks if not is_separator(b.text)] if separators else blocks
+    whole = [b for b in blocks if not is_separator(b.text)] if separators else blocks
+    # A table of contents at the top introduces the page: every rule reads what follows it.
+    toc = _toc_end([b.text for b in whole])
+    contents, plain = [b.text for b in whole[:toc]], whole[toc:]
+    cut = next(i for i, b in enumerate(blocks) if b is whole[toc - 1]) + 1 if toc else 0
     bullets = sum(1 for b in plain if b.bullet)
     for order, (name, rule) in enumerate(_RULES):
         if (name == "bullets" and bullets < 2) or (name == "separators" and not separators):
             continue
         if name == "separators":
-            intro, segments, dropped = rule(blocks)
+            intro, segments, dropped = rule(blocks[cut:])
+            dropped = [b.text for b in blocks[:cut] if is_separator(b.text)] + dropped
         else:  # the other rules read the page without its ornament lines
             intro, segments, dropped = rule(plain)
             dropped = dropped + separators
         segments = _split_youxun(segments)
         outro = _take_outro(segments)
-        proposals.append((_support(segments), -order, intro, segments, dropped, outro))
+        proposals.append((_support(segments), -order, contents + intro, segments, dropped, outro))
     proposals.sort(key=lambda p: (p[0], p[1]), reverse=True)
     if proposals:
         support, _, intro, segments, dropped, outro = proposals[0]
@@ -502,7 +521,7 @@ def _best_split(blocks: list[Block], page_title: str | None) -> Split:
             for seg in segments:
                 seg.confidence = confidence
             return Split(intro, segments, segments[0].rule, confidence, dropped, outro)
-    single = _single(plain, page_title, unsure=any(p[0] > 0 for p in proposals))
+    single = _single(whole, page_title, unsure=any(p[0] > 0 for p in proposals))
     single.dropped += separators
     return single
 
