@@ -105,3 +105,26 @@ def test_contents_list_at_the_top_is_intro():
     )
     assert [a.title for a in page.articles] == ["江北区科协举办科技节", "渝中区科协开展院士讲座"]
     assert page.bulletin.intro == "本期目录\n1.江北区科协举办科技节\n2.渝中区科协开展院士讲座"
+
+
+_GOV = """<html><head><meta name="ArticleTitle" content="各市科协动态"><meta name="PubDate" content="2023-05-20 10:00">
+<meta name="ContentSource" content="某省科协"></head><body><div id="zoom">
+<p><strong>（一）万州区科协</strong></p>
+<p>5月10日，万州区科协在高笋塘广场举办科技活动周启动仪式，市民千余人参加。</p>
+<p style="text-align:center;"><img src="a.jpg" /></p>
+<p style="text-align:center;">志愿者为市民演示机器人</p>
+<p>活动还设置了应急救护体验区。</p>
+<p><strong>（二）涪陵区科协</strong></p>
+<p>5月12日，涪陵区科协组织专家赴榨菜基地开展技术指导。（涪陵区科协）</p>
+<p style="text-align:center;"><img src="b.jpg" /></p>
+<p style="text-align:center;">指导现场</p>
+<p style="text-align:center;">圖為專家查看榨菜長勢</p>
+</div></body></html>"""
+
+
+def test_short_centred_line_under_a_picture_is_a_caption():
+    articles = parse_page(_GOV.encode(), url="https://example.org/gov", content_type="text/html; charset=utf-8").articles
+    assert [a.title for a in articles] == ["万州区科协", "涪陵区科协"]
+    assert articles[0].body == "5月10日，万州区科协在高笋塘广场举办科技活动周启动仪式，市民千余人参加。\n活动还设置了应急救护体验区。"
+    assert articles[1].body == "5月12日，涪陵区科协组织专家赴榨菜基地开展技术指导。"
+    assert articles[1].attribution == "涪陵区科协"

@@ -460,6 +460,7 @@ def is_caption(text: str) -> bool:
     """Photo captions: `图为活动现场。`, `（图为……）`, `▲活动现场` (a ▲ line naming no place)."""
     if len(text) > 80:
         return False
+    text = to_simplified(text)  # 圖為… too
     if _CAPTION.match(text):
         return True
     if text[0] in _CAPTION_MARK:
@@ -468,11 +469,26 @@ def is_caption(text: str) -> bool:
     return False
 
 
+def _is_image_caption(block: Block) -> bool:
+    """The short centred line right under a picture (`推进会现场`), not bold, no sentence, no
+    credit, naming no organisation (a headline under a banner picture would)."""
+    text = block.text
+    if not (block.after_image and block.center) or block.bold or block.heading or len(text) > 40:
+        return False
+    if _SENTENCE_PUNCT.search(text) or attribution_line(text):
+        return False
+    return text[0] in _CAPTION_MARK or not org_in_text(to_simplified(text))
+
+
+def _is_caption_block(block: Block) -> bool:
+    return is_caption(block.text) or _is_image_caption(block)
+
+
 def split_blocks(blocks: list[Block], page_title: str | None = None) -> Split:
     """The best-supported segmentation of a bulletin's body blocks."""
-    captions = [b.text for b in blocks if is_caption(b.text)]
+    captions = [b.text for b in blocks if _is_caption_block(b)]
     if captions:
-        blocks = [b for b in blocks if not is_caption(b.text)]
+        blocks = [b for b in blocks if not _is_caption_block(b)]
     split = _best_split(blocks, page_title)
     split.dropped += captions
     return split
