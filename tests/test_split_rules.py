@@ -128,3 +128,15 @@ def test_short_centred_line_under_a_picture_is_a_caption():
     assert articles[0].body == "5月10日，万州区科协在高笋塘广场举办科技活动周启动仪式，市民千余人参加。\n活动还设置了应急救护体验区。"
     assert articles[1].body == "5月12日，涪陵区科协组织专家赴榨菜基地开展技术指导。"
     assert articles[1].attribution == "涪陵区科协"
+
+
+def test_closing_summary_for_the_whole_bulletin_is_outro():
+    page = parse_page(
+        _HEAD + "鼓楼区科协举办科普市集\n9月16日，鼓楼区科协在三坊七巷举办科普市集，市民3000人参与。\n"
+        "台江区科协开展科学之夜\n9月17日，台江区科协在万达广场开展科学之夜活动。\n"
+        "科普月期间，全市各级科协共举办各类活动500余场。\n",
+        url="https://example.org/summary", is_text=True,
+    )
+    assert [a.title for a in page.articles] == ["鼓楼区科协举办科普市集", "台江区科协开展科学之夜"]
+    assert page.articles[1].body == "9月17日，台江区科协在万达广场开展科学之夜活动。"
+    assert page.bulletin.outro == "科普月期间，全市各级科协共举办各类活动500余场。"

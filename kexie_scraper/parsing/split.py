@@ -352,11 +352,32 @@ def _split_youxun(segments: list[Segment]) -> list[Segment]:
     return out
 
 
+# A paragraph that speaks for every organisation of the bulletin: `全国科普日期间，全省各级科协
+# 共组织…`, `下一步，各地科协将…`.
+_WHOLE_SCOPE = re.compile(r"^[^。！？]{0,16}?(?:全省|全市|全区|全州|全盟|全县|全国|各地|各级|各市|各县)(?:各级|各地|各)?(?:科协|科协组织)")
+
+
+def _take_summary(segments: list[Segment]) -> list[str]:
+    """The closing paragraph of the last item that speaks for the whole bulletin (all the
+    province's 科协) is no part of that item."""
+    if len(segments) < 2 or segments[-1].attribution:
+        return []
+    last = segments[-1]
+    if len(last.blocks) < 2 or not _WHOLE_SCOPE.match(to_simplified(last.blocks[-1])):
+        return []
+    summary = [last.blocks.pop()]
+    last.close()  # the item's credit may stand right before the summary
+    return summary
+
+
 def _take_outro(segments: list[Segment]) -> list[str]:
     """Closing paragraphs after the last item's credit (`下一步，全省各级科协将……`) belong to
     no item — when the items before were closed by credits too."""
     if len(segments) < 2 or segments[-1].attribution:
         return []
+    summary = _take_summary(segments)
+    if summary:
+        return summary
     earlier = segments[:-1]
     if sum(1 for s in earlier if s.attribution) < 0.5 * len(earlier):
         return []
