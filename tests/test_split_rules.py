@@ -140,3 +140,14 @@ def test_closing_summary_for_the_whole_bulletin_is_outro():
     assert [a.title for a in page.articles] == ["鼓楼区科协举办科普市集", "台江区科协开展科学之夜"]
     assert page.articles[1].body == "9月17日，台江区科协在万达广场开展科学之夜活动。"
     assert page.bulletin.outro == "科普月期间，全市各级科协共举办各类活动500余场。"
+
+
+def test_bulleted_contents_list_is_intro():
+    page = parse_page(
+        _HEAD + "本期导读\n◆ 雁塔区科协举办科普讲解大赛\n◆ 未央区科协开展老年人防诈骗讲座\n"
+        "雁塔区科协举办科普讲解大赛\n6月3日，雁塔区科协举办科普讲解大赛，30名选手参赛。（雁塔区科协）\n"
+        "未央区科协开展老年人防诈骗讲座\n6月5日，未央区科协走进社区开展防诈骗讲座。（未央区科协）\n",
+        url="https://example.org/toc2", is_text=True,
+    )
+    assert [a.title for a in page.articles] == ["雁塔区科协举办科普讲解大赛", "未央区科协开展老年人防诈骗讲座"]
+    assert page.bulletin.intro.startswith("本期导读\n◆ 雁塔区科协")

@@ -21,7 +21,7 @@ from functools import lru_cache
 
 from . import regions
 from .attribution import attribution_line, is_place_name, lead_attribution, org_in_text, trailing_attribution
-from .blocks import Block
+from .blocks import BULLETS, Block
 from .hanzi import to_simplified
 
 _SENTENCE_PUNCT = re.compile(r"[。！？；!?;]")
@@ -517,9 +517,10 @@ def split_blocks(blocks: list[Block], page_title: str | None = None) -> Split:
 
 def _toc_end(texts: list[str]) -> int:
     """Where a table of contents at the top of the page ends (0 when there is none): two or
-    more short lines in a row, each repeated further down as a headline (enumerators aside),
+    more short lines in a row, each repeated further down as a headline (enumerators and
+    bullets aside),
     after at most two lines (`本期要点`) that head it."""
-    keys = [_ENUMERATOR.sub("", t).strip() for t in texts]
+    keys = [_ENUMERATOR.sub("", t.lstrip(BULLETS).strip()).strip() for t in texts]
     for start in range(min(3, len(texts))):
         end = start
         while end < len(texts) and len(texts[end]) <= 48 and keys[end] and keys[end] in keys[end + 1 :]:
