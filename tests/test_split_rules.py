@@ -151,3 +151,15 @@ def test_bulleted_contents_list_is_intro():
     )
     assert [a.title for a in page.articles] == ["雁塔区科协举办科普讲解大赛", "未央区科协开展老年人防诈骗讲座"]
     assert page.bulletin.intro.startswith("本期导读\n◆ 雁塔区科协")
+
+
+def test_uncredited_brief_before_a_credit_naming_another_org():
+    articles = _parse(
+        "3月2日，余杭区科协举办人工智能讲座，企业技术人员150人参加。\n讲座后专家与企业座谈。\n供稿单位：余杭区科协\n"
+        "近日，萧山区科协组织专家赴瓜沥镇指导花卉种植。\n专家现场解答了种植户的问题。\n"
+        "萧山区科协表示，将持续开展此类服务。\n"
+        "3月6日，宁波市海曙区科协召开学会工作会议。\n供稿单位：海曙区科协\n"
+    )
+    assert [a.attribution for a in articles] == ["余杭区科协", None, "海曙区科协"]
+    assert articles[1].body.startswith("近日，萧山区科协") and articles[1].body.endswith("将持续开展此类服务。")
+    assert articles[2].body == "3月6日，宁波市海曙区科协召开学会工作会议。"

@@ -20,7 +20,14 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from . import regions
-from .attribution import attribution_line, is_place_name, lead_attribution, org_in_text, trailing_attribution
+from .attribution import (
+    attribution_line,
+    is_place_name,
+    lead_attribution,
+    org_in_text,
+    org_of_attribution,
+    trailing_attribution,
+)
 from .blocks import BULLETS, Block
 from .hanzi import to_simplified
 
@@ -290,6 +297,7 @@ def _by_attributions(blocks: list[Block]) -> tuple[list[str], list[Segment], lis
             extra = len(segments[0].blocks) - 1
             intro += segments[0].blocks[:extra]
             segments[0].blocks = segments[0].blocks[extra:]
+    segments = [part for seg in segments for part in _cut_before_credited(seg)]
     # Among one-paragraph briefs, a brief that lacks a credit glues onto the next one: cut
     # again where a paragraph opens with its own organisation.
     if len(segments) >= 3 and sorted(len(s.blocks) for s in segments)[len(segments) // 2] == 1:
@@ -310,6 +318,32 @@ def _by_attributions(blocks: list[Block]) -> tuple[list[str], list[Segment], lis
                     recut.append(Segment(rule="briefs", blocks=part_blocks).close())
         segments = recut
     return intro, segments, []
+
+
+def _lead_org_of(text: str) -> str | None:
+    match = _FIRST_CLAUSE.match(to_simplified(text))
+    return org_in_text(match.group(0)) if match else None
+
+
+def _same_org(a: str, b: str) -> bool:
+    return a.endswith(b) or b.endswith(a)  # 台州市黄岩区科协 is 黄岩区科协
+
+
+def _cut_before_credited(seg: Segment) -> list[Segment]:
+    """A brief without a credit glued before a credited one: the credit names organisation X,
+    the paragraphs open with organisation Y, and a later paragraph opens with X — the
+    paragraphs before that one are Y's own item."""
+    credited = org_of_attribution(seg.attribution)
+    first = _lead_org_of(seg.blocks[0]) if len(seg.blocks) > 1 else None
+    if not credited or not first or _same_org(first, credited):
+        return [seg]
+    for k in range(1, len(seg.blocks)):
+        lead = _lead_org_of(seg.blocks[k])
+        if lead and _same_org(lead, credited):
+            head = Segment(rule=seg.rule, blocks=seg.blocks[:k]).close()
+            seg.blocks = seg.blocks[k:]
+            return [head, seg]
+    return [seg]
 
 
 def _by_lead_attributions(blocks: list[Block]) -> tuple[list[str], list[Segment], list[str]]:
