@@ -163,3 +163,14 @@ def test_uncredited_brief_before_a_credit_naming_another_org():
     assert [a.attribution for a in articles] == ["余杭区科协", None, "海曙区科协"]
     assert articles[1].body.startswith("近日，萧山区科协") and articles[1].body.endswith("将持续开展此类服务。")
     assert articles[2].body == "3月6日，宁波市海曙区科协召开学会工作会议。"
+
+
+def test_collective_source_line_is_page_furniture():
+    articles = _parse(
+        "赣州：4月2日，赣州市科协在章贡区举办科普讲座。（赣州市科协）\n"
+        "上饶：4月3日，上饶市科协召开学会秘书长会议。\n"
+        "来源：各设区市科协\n"
+    )
+    assert [a.title for a in articles] == ["赣州", "上饶"]
+    assert articles[1].attribution is None
+    assert articles[1].body == "4月3日，上饶市科协召开学会秘书长会议。"

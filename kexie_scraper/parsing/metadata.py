@@ -39,6 +39,8 @@ _CHROME = re.compile(
     r"^(?:编辑|审核|校对)[:：]\S+\s+(?:编辑|审核|校对)[:：]|浏览次数[:：]|【\s*大\s*中\s*小\s*】|^京ICP",
     re.I,
 )
+# A source line naming many organisations (`来源：各设区市科协`) credits the page, no one report.
+_COLLECTIVE_SOURCE = re.compile(r"^(?:来源|信息来源|稿件来源|供稿|供稿单位)\s*[:：]\s*(?:各|全省各|全市各)")
 # WeChat's "follow us" prompts: 点击上方蓝字 关注我们, 点击蓝字，关注浙江科协, 点击“XX”可快速关注.
 _FOLLOW = re.compile(r"^(?:▲\s*)?点击(?:上方|下方|顶部|这里)?[^。！？]{0,16}(?:关注|订阅|置顶)")
 _HEADER_SOURCE = re.compile(r"^(?:来源|来自)\s*[:：]\s*(\S{2,30})$")
@@ -105,7 +107,7 @@ def strip_metadata(blocks: list[Block], with_header: bool) -> tuple[list[Block],
         if info:
             meta.published_at = meta.published_at or dates.labelled_date(text)
             meta.publisher = meta.publisher or labelled_source(text)
-        if in_footer or alias or original or info or (len(text) <= 60 and (_CHROME.match(text) or _SPONSOR.search(text) or _FOLLOW.match(text) or _PAGE_NUMBER.match(text))):
+        if in_footer or alias or original or info or (len(text) <= 60 and (_CHROME.match(text) or _SPONSOR.search(text) or _FOLLOW.match(text) or _PAGE_NUMBER.match(text) or _COLLECTIVE_SOURCE.match(text))):
             meta.dropped.append(block.text)
         else:
             kept.append(block)
