@@ -174,3 +174,24 @@ def test_collective_source_line_is_page_furniture():
     assert [a.title for a in articles] == ["赣州", "上饶"]
     assert articles[1].attribution is None
     assert articles[1].body == "4月3日，上饶市科协召开学会秘书长会议。"
+
+
+_STYLED = """<html><head><meta name="ArticleTitle" content="科协工作简讯"><meta name="PubDate" content="2023-03-20 10:00">
+<meta name="ContentSource" content="某省科协"></head><body><div id="zoom">
+<p style="text-align:center;"><strong>新都区科协举办科普讲解比赛</strong></p>
+<p>3月10日，新都区科协举办科普讲解比赛，20名选手参赛。（新都区科协）</p>
+<p style="text-align:center;"><strong>郫都区科协开展果树修剪培训</strong></p>
+<p>3月12日，郫都区科协组织专家在唐昌镇开展果树修剪培训。</p>
+<p>培训共吸引果农90余人参加。</p>
+<p style="text-align:center;"><strong>两区科协联合举办青年学术沙龙</strong></p>
+<p>3月14日，温江区科协与双流区科协联合举办青年学术沙龙，40名青年科技工作者参加。</p>
+<p style="text-align:center;"><strong>搭建平台，促进交流</strong></p>
+<p>沙龙设立了成果展示和合作对接环节。（温江区科协 郑十）</p>
+</div></body></html>"""
+
+
+def test_headline_styled_like_the_others_opens_an_item_over_another_org():
+    articles = parse_page(_STYLED.encode(), url="https://example.org/styled", content_type="text/html; charset=utf-8").articles
+    assert [a.title for a in articles] == ["新都区科协举办科普讲解比赛", "郫都区科协开展果树修剪培训", "两区科协联合举办青年学术沙龙"]
+    assert articles[1].body == "3月12日，郫都区科协组织专家在唐昌镇开展果树修剪培训。\n培训共吸引果农90余人参加。"
+    assert "搭建平台，促进交流" in articles[2].body  # a styled sub-heading over no new organisation stays inside

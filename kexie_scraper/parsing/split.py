@@ -161,13 +161,23 @@ def _by_titles(blocks: list[Block]) -> tuple[list[str], list[Segment], list[str]
     titles = [is_title(t) and not b.bullet for t, b in zip(texts, blocks)]
     i = 0
     current: Segment | None = None
+    styles: set[tuple] = set()  # how the headlines that opened items look (bold, centred, size)
     while i < len(blocks):
         j = i
         while j < len(blocks) and titles[j] and j - i < _MAX_HEADLINE_LINES:
             j += 1
         group = texts[i:j]
         has_body = j < len(blocks) and not titles[j]
-        if group and has_body and _opens_item(group, current):
+        # A line styled like the headlines that opened items, over a paragraph that opens
+        # with another organisation, opens an item even when it names no place itself.
+        style = _style(blocks[i])
+        looks_like_headline = (
+            group and has_body and current is not None and style is not None and style in styles
+            and _style(blocks[j]) != style and _new_org(texts[j], current)
+        )
+        if group and has_body and (_opens_item(group, current) or looks_like_headline):
+            if style is not None:
+                styles.add(style)
             if current is not None:
                 current.close()
             title, removed = _headline(group)
@@ -190,6 +200,23 @@ def _by_titles(blocks: list[Block]) -> tuple[list[str], list[Segment], list[str]
     if current is not None:
         current.close()
     return intro, segments, dropped
+
+
+def _new_org(text: str, current: Segment) -> bool:
+    """Does ``text`` open with an organisation other than the one ``current`` is about?"""
+    lead = _lead_org_of(text)
+    if not lead:
+        return False
+    known = [o for o in (org_in_text(to_simplified(current.title or "")), org_of_attribution(current.attribution)) if o]
+    known += [o for o in (_lead_org_of(b) for b in current.blocks[:1]) if o]
+    return bool(known) and not any(_same_org(lead, o) for o in known)
+
+
+def _style(block: Block) -> tuple | None:
+    """How a marked line looks (bold, centred, heading level, size); None for plain text."""
+    if not (block.bold or block.center or block.heading):
+        return None
+    return (block.bold, block.center, block.heading, block.font_size)
 
 
 def _closes(text: str) -> bool:
