@@ -582,11 +582,12 @@ def _toc_end(texts: list[str]) -> int:
     bullets aside),
     after at most two lines (`本期要点`) that head it."""
     keys = [_ENUMERATOR.sub("", t.lstrip(BULLETS).strip()).strip() for t in texts]
+    last = {key: i for i, key in enumerate(keys)}  # linear, however many lines repeat
     for start in range(min(3, len(texts))):
         end = start
-        while end < len(texts) and len(texts[end]) <= 48 and keys[end] and keys[end] in keys[end + 1 :]:
+        while end < len(texts) and len(texts[end]) <= 48 and keys[end] and last[keys[end]] > end:
             end += 1
-        if end - start >= 2 and all(key in keys[end:] for key in keys[start:end]):
+        if end - start >= 2 and all(last[key] >= end for key in keys[start:end]):
             return end
     return 0
 
