@@ -20,10 +20,16 @@ _LABELLED = re.compile(r"^(?:供稿单位|来稿单位|稿件来源|供稿|稿�
 _SUFFIXED = re.compile(r"^(.{2,30}?)\s*(?:供稿|报送|供图)$")
 # Photo and text credits on their own line: `王五 摄`, `赵六 文/图`, `图/文 李四`.
 _CREDIT = re.compile(r"^(?:[\u4e00-\u9fff·]{2,5}[\s、]*){1,3}\s*(?:摄|摄影|文/图|图/文|文图|供图)$|^(?:文/图|图/文|摄影|文|图)\s*[:：/]?\s*[\u4e00-\u9fff·]{2,5}(?:[\s、]+[\u4e00-\u9fff·]{2,5}){0,2}$")
+# Several labelled credits on one line: `文/张三 图/李四`, `文：张三 摄影：王五`.
+_ROLE_CREDITS = re.compile(
+    r"^(?:(?:文字|文|图片|图|摄影|视频|通讯员)\s*[/:：]\s*[\u4e00-\u9fff·]{2,5}(?:[\s、]+[\u4e00-\u9fff·]{2,5})*\s*){2,4}$"
+)
 # `晋安区科协 林志强`: an organisation and its reporter, unlabelled, on their own line.
 _ORG_PERSON = re.compile(r"^[\u4e00-\u9fff]{2,16}(?:科协|科学技术协会|学会|协会)\s+[\u4e00-\u9fff·]{2,4}(?:[\s、]+[\u4e00-\u9fff·]{2,4}){0,2}$")
 # A credit that opens a paragraph: `（通讯员 王芳）3月1日，…`, `本报讯（记者 甲 通讯员 乙）近日，…`.
 _LEAD = re.compile(r"^(?:本报讯|本刊讯|讯)?\s*[(（]\s*([^()（）\n]{2,40}?)\s*[)）]\s*")
+# An organisation's own dateline: `某市科协讯 11月2日，…`, `某县科协讯：…`.
+_ORG_DATELINE = re.compile(r"^([\u4e00-\u9fff]{2,24}?(?:科学技术协会|科协|学会|协会))讯\s*[:：]?\s*")
 
 # Suffixes that make the inside an organisation.
 ORG_SUFFIX = re.compile(
@@ -71,19 +77,28 @@ def trailing_attribution(text: str) -> tuple[str, str] | None:
     return (before, inner) if looks_like_attribution(inner) else None
 
 
+def is_place_name(text: str) -> bool:
+    """The whole text is one place name: 南昌, 九江市, 青白江区."""
+    simple = to_simplified(text)
+    places = regions.place_mentions(simple)
+    return len(places) == 1 and places[0] == simple.replace(" ", "")
+
+
 def attribution_line(text: str) -> str | None:
     """A paragraph that is only an attribution: `(通讯员 张三)`, `供稿:某市科协`, `某区科协供稿`."""
     if len(text) > 45:
         return None
+    simple = to_simplified(text)  # same length: 來源：… matches and is sliced from the text as written
     for pattern in (_WHOLE, _LABELLED):
-        match = pattern.match(text)
+        match = pattern.match(simple)
+        if match and simple.startswith("【") and is_place_name(match.group(1)):
+            return None  # `【南充】` heads a report from that place; it credits no one
         if match and looks_like_attribution(match.group(1)):
-            return match.group(1).strip()
-    simple = to_simplified(text)
+            return text[match.start(1) : match.end(1)].strip()
     match = _SUFFIXED.match(simple)
     if match and ORG_SUFFIX.search(match.group(1)):
         return text.strip()
-    if _CREDIT.match(simple) or _ORG_PERSON.match(simple):
+    if _CREDIT.match(simple) or _ORG_PERSON.match(simple) or _ROLE_CREDITS.match(simple):
         return text.strip()
     return None
 
@@ -100,6 +115,10 @@ def lead_attribution(text: str) -> tuple[str, str] | None:
         simple = to_simplified(inner)
         if _looks_like_attribution(simple) and (_ROLE_PREFIX.match(simple) or ORG_SUFFIX.search(re.split(r"\s", simple)[0]) or text.startswith(("本报讯", "本刊讯"))):
             return match.group(0), inner
+    simple = to_simplified(text)
+    dateline = _ORG_DATELINE.match(simple)
+    if dateline and dateline.end() < len(text) and org_in_text(dateline.group(1)) == dateline.group(1):
+        return text[: dateline.end()], text[: dateline.end(1)]
     return None
 
 

@@ -44,6 +44,7 @@ class Block:
     center: bool = False
     heading: int = 0
     font_size: float | None = None
+    after_image: bool = False  # the first paragraph after a picture: where captions stand
 
     @property
     def bullet(self) -> str | None:
@@ -64,6 +65,7 @@ class _Walker:
     def __init__(self) -> None:
         self.blocks: list[Block] = []
         self._chunks: list[tuple[str, bool, float | None]] = []
+        self._image = False  # a picture was seen since the last paragraph
 
     def flush(self, center: bool, heading: int) -> None:
         if not self._chunks:
@@ -82,7 +84,8 @@ class _Walker:
             if chunk_size and n > size_chars:  # the size of the longest sized run
                 size, size_chars = chunk_size, n
         bold = total > 0 and bold_chars / total >= 0.8
-        self.blocks.append(Block(text, bold or heading > 0, center, heading, size))
+        self.blocks.append(Block(text, bold or heading > 0, center, heading, size, self._image))
+        self._image = False
 
     def walk(self, el: etree._Element, bold: bool, center: bool, heading: int, size: float | None,
              depth: int = 0) -> None:
@@ -92,6 +95,10 @@ class _Walker:
             return
         if tag == "br":
             self.flush(center, heading)
+            return
+        if tag == "img":  # a picture between paragraphs (an inline one, mid-text, is an emoji)
+            if not any(c[0].strip() for c in self._chunks):
+                self._image = True
             return
         style = el.get("style") or ""
         if style:

@@ -27,7 +27,11 @@ _FOOTER = re.compile(
     re.I,
 )
 # Lines of chrome that may stand anywhere (short lines only).
-_SPONSOR = re.compile(r"(?:主办|承办|协办)(?:单位)?$")
+_SPONSOR = re.compile(r"(?:主办|承办|协办|编印|印发|出品)(?:单位)?$")
+# A printed bulletin's page numbers (`02`, `- 3 -`) kept by a text copy.
+_PAGE_NUMBER = re.compile(r"^[-—–\s]*\d{1,3}[-—–\s]*$")
+# The distribution list closing an official bulletin (`报：…`, `送：…`, `发：…`, `抄送：…`): the end.
+_DISTRIBUTION = re.compile(r"^(?:报|送|发|报送|抄报|抄送|主送|分送|发送)\s*[:：]")
 _CHROME = re.compile(
     r"^[(（【\[]?\s*(?:电话|联系电话|邮箱|电子邮箱|E-?mail|传真|邮编|地址|ICP|京ICP|主办|承办|"
     r"责任编辑|编辑|审核|审校|校对|初审|复审|终审|监制|出品|值班编辑|编审|排版|美编|"
@@ -35,6 +39,8 @@ _CHROME = re.compile(
     r"^(?:编辑|审核|校对)[:：]\S+\s+(?:编辑|审核|校对)[:：]|浏览次数[:：]|【\s*大\s*中\s*小\s*】|^京ICP",
     re.I,
 )
+# A source line naming many organisations (`来源：各设区市科协`) credits the page, no one report.
+_COLLECTIVE_SOURCE = re.compile(r"^(?:来源|信息来源|稿件来源|供稿|供稿单位)\s*[:：]\s*(?:各|全省各|全市各)")
 # WeChat's "follow us" prompts: 点击上方蓝字 关注我们, 点击蓝字，关注浙江科协, 点击“XX”可快速关注.
 _FOLLOW = re.compile(r"^(?:▲\s*)?点击(?:上方|下方|顶部|这里)?[^。！？]{0,16}(?:关注|订阅|置顶)")
 _HEADER_SOURCE = re.compile(r"^(?:来源|来自)\s*[:：]\s*(\S{2,30})$")
@@ -95,13 +101,13 @@ def strip_metadata(blocks: list[Block], with_header: bool) -> tuple[list[Block],
         elif original and (first_url(text) or not original.group(1)):
             meta.original_url = meta.original_url or first_url(text)
             in_footer = True
-        elif _FOOTER.match(text):
+        elif _FOOTER.match(text) or (len(text) <= 80 and _DISTRIBUTION.match(text)):
             in_footer = True
         info = len(kept) <= 2 and not in_footer and _info_line(text)
         if info:
             meta.published_at = meta.published_at or dates.labelled_date(text)
             meta.publisher = meta.publisher or labelled_source(text)
-        if in_footer or alias or original or info or (len(text) <= 60 and (_CHROME.match(text) or _SPONSOR.search(text) or _FOLLOW.match(text))):
+        if in_footer or alias or original or info or (len(text) <= 60 and (_CHROME.match(text) or _SPONSOR.search(text) or _FOLLOW.match(text) or _PAGE_NUMBER.match(text) or _COLLECTIVE_SOURCE.match(text))):
             meta.dropped.append(block.text)
         else:
             kept.append(block)

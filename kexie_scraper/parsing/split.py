@@ -20,8 +20,15 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from . import regions
-from .attribution import attribution_line, lead_attribution, org_in_text, trailing_attribution
-from .blocks import Block
+from .attribution import (
+    attribution_line,
+    is_place_name,
+    lead_attribution,
+    org_in_text,
+    org_of_attribution,
+    trailing_attribution,
+)
+from .blocks import BULLETS, Block
 from .hanzi import to_simplified
 
 _SENTENCE_PUNCT = re.compile(r"[。！？；!?;]")
@@ -93,7 +100,7 @@ class Segment:
         self.blocks = [b for b in self.blocks if b]
         if self.attribution or (self.title and _names_place(self.title)):
             self.evidence = True
-        elif self.rule in ("bullets", "briefs") and self.blocks and _lead_names_org(self.blocks[0]):
+        elif self.rule in ("bullets", "briefs", "separators") and self.blocks and _lead_names_org(self.blocks[0]):
             self.evidence = True  # a marked or one-paragraph report that opens with its organisation
         return self
 
@@ -123,7 +130,9 @@ def is_title(text: str) -> bool:
         return _is_place_label(text)
     if not 3 <= len(text) <= 48 or text.endswith(_TITLE_END_BAD) or _SENTENCE_PUNCT.search(text):
         return False
-    if _ENUM_WORD.match(text) or _LABEL_LINE.match(text) or attribution_line(text):
+    if _LABEL_LINE.match(text):  # `【南充】` heads a place's report; `【县科协干部 某某】：` labels a speaker
+        return text.startswith("【") and text.endswith("】") and _is_place_label(text[1:-1].strip())
+    if _ENUM_WORD.match(text) or attribution_line(text):
         return False
     if _ENUMERATOR.match(text):  # `（一）青羊区科协（3项）` heads an item; `一、聚焦主业` is a sub-heading
         return _names_place(_ENUMERATOR.sub("", text))
@@ -152,13 +161,23 @@ def _by_titles(blocks: list[Block]) -> tuple[list[str], list[Segment], list[str]
     titles = [is_title(t) and not b.bullet for t, b in zip(texts, blocks)]
     i = 0
     current: Segment | None = None
+    styles: set[tuple] = set()  # how the headlines that opened items look (bold, centred, size)
     while i < len(blocks):
         j = i
         while j < len(blocks) and titles[j] and j - i < _MAX_HEADLINE_LINES:
             j += 1
         group = texts[i:j]
         has_body = j < len(blocks) and not titles[j]
-        if group and has_body and _opens_item(group, current):
+        # A line styled like the headlines that opened items, over a paragraph that opens
+        # with another organisation, opens an item even when it names no place itself.
+        style = _style(blocks[i])
+        looks_like_headline = (
+            group and has_body and current is not None and style is not None and style in styles
+            and _style(blocks[j]) != style and _new_org(texts[j], current)
+        )
+        if group and has_body and (_opens_item(group, current) or looks_like_headline):
+            if style is not None:
+                styles.add(style)
             if current is not None:
                 current.close()
             title, removed = _headline(group)
@@ -181,6 +200,23 @@ def _by_titles(blocks: list[Block]) -> tuple[list[str], list[Segment], list[str]
     if current is not None:
         current.close()
     return intro, segments, dropped
+
+
+def _new_org(text: str, current: Segment) -> bool:
+    """Does ``text`` open with an organisation other than the one ``current`` is about?"""
+    lead = _lead_org_of(text)
+    if not lead:
+        return False
+    known = [o for o in (org_in_text(to_simplified(current.title or "")), org_of_attribution(current.attribution)) if o]
+    known += [o for o in (_lead_org_of(b) for b in current.blocks[:1]) if o]
+    return bool(known) and not any(_same_org(lead, o) for o in known)
+
+
+def _style(block: Block) -> tuple | None:
+    """How a marked line looks (bold, centred, heading level, size); None for plain text."""
+    if not (block.bold or block.center or block.heading):
+        return None
+    return (block.bold, block.center, block.heading, block.font_size)
 
 
 def _closes(text: str) -> bool:
@@ -288,6 +324,7 @@ def _by_attributions(blocks: list[Block]) -> tuple[list[str], list[Segment], lis
             extra = len(segments[0].blocks) - 1
             intro += segments[0].blocks[:extra]
             segments[0].blocks = segments[0].blocks[extra:]
+    segments = [part for seg in segments for part in _cut_before_credited(seg)]
     # Among one-paragraph briefs, a brief that lacks a credit glues onto the next one: cut
     # again where a paragraph opens with its own organisation.
     if len(segments) >= 3 and sorted(len(s.blocks) for s in segments)[len(segments) // 2] == 1:
@@ -308,6 +345,32 @@ def _by_attributions(blocks: list[Block]) -> tuple[list[str], list[Segment], lis
                     recut.append(Segment(rule="briefs", blocks=part_blocks).close())
         segments = recut
     return intro, segments, []
+
+
+def _lead_org_of(text: str) -> str | None:
+    match = _FIRST_CLAUSE.match(to_simplified(text))
+    return org_in_text(match.group(0)) if match else None
+
+
+def _same_org(a: str, b: str) -> bool:
+    return a.endswith(b) or b.endswith(a)  # 台州市黄岩区科协 is 黄岩区科协
+
+
+def _cut_before_credited(seg: Segment) -> list[Segment]:
+    """A brief without a credit glued before a credited one: the credit names organisation X,
+    the paragraphs open with organisation Y, and a later paragraph opens with X — the
+    paragraphs before that one are Y's own item."""
+    credited = org_of_attribution(seg.attribution)
+    first = _lead_org_of(seg.blocks[0]) if len(seg.blocks) > 1 else None
+    if not credited or not first or _same_org(first, credited):
+        return [seg]
+    for k in range(1, len(seg.blocks)):
+        lead = _lead_org_of(seg.blocks[k])
+        if lead and _same_org(lead, credited):
+            head = Segment(rule=seg.rule, blocks=seg.blocks[:k]).close()
+            seg.blocks = seg.blocks[k:]
+            return [head, seg]
+    return [seg]
 
 
 def _by_lead_attributions(blocks: list[Block]) -> tuple[list[str], list[Segment], list[str]]:
@@ -350,11 +413,32 @@ def _split_youxun(segments: list[Segment]) -> list[Segment]:
     return out
 
 
+# A paragraph that speaks for every organisation of the bulletin: `全国科普日期间，全省各级科协
+# 共组织…`, `下一步，各地科协将…`.
+_WHOLE_SCOPE = re.compile(r"^[^。！？]{0,16}?(?:全省|全市|全区|全州|全盟|全县|全国|各地|各级|各市|各县)(?:各级|各地|各)?(?:科协|科协组织)")
+
+
+def _take_summary(segments: list[Segment]) -> list[str]:
+    """The closing paragraph of the last item that speaks for the whole bulletin (all the
+    province's 科协) is no part of that item."""
+    if len(segments) < 2 or segments[-1].attribution:
+        return []
+    last = segments[-1]
+    if len(last.blocks) < 2 or not _WHOLE_SCOPE.match(to_simplified(last.blocks[-1])):
+        return []
+    summary = [last.blocks.pop()]
+    last.close()  # the item's credit may stand right before the summary
+    return summary
+
+
 def _take_outro(segments: list[Segment]) -> list[str]:
     """Closing paragraphs after the last item's credit (`下一步，全省各级科协将……`) belong to
     no item — when the items before were closed by credits too."""
     if len(segments) < 2 or segments[-1].attribution:
         return []
+    summary = _take_summary(segments)
+    if summary:
+        return summary
     earlier = segments[:-1]
     if sum(1 for s in earlier if s.attribution) < 0.5 * len(earlier):
         return []
@@ -369,22 +453,30 @@ def _take_outro(segments: list[Segment]) -> list[str]:
 
 
 _PLACE_LABEL = re.compile(r"^([\u4e00-\u9fff]{2,7})\s*[:：]\s*(?=\S)")
+# `朝阳区科协 6月20日，朝阳区科协…`: an organisation's name, a space, then its report.
+_ORG_HEAD = re.compile(r"^([\u4e00-\u9fff]{3,24})(?:\s*[:：]\s*|[\s\u3000]+)(?=\S)")
+
+
+def _is_org_name(text: str) -> bool:
+    """The whole text is one named organisation: 朝阳区科协, 恭城瑶族自治县科协."""
+    return org_in_text(to_simplified(text)) == to_simplified(text)
 
 
 def _is_place_label(text: str) -> bool:
     """The whole text is one place name: 南昌, 九江市, 青白江区."""
-    simple = to_simplified(text)
-    places = regions.place_mentions(simple)
-    return len(places) == 1 and places[0] == simple.replace(" ", "")
+    return is_place_name(text)
 
 
 def _by_place_labels(blocks: list[Block]) -> tuple[list[str], list[Segment], list[str]]:
-    """`南昌：6月14日，南昌县科协…`: each report opens with its place and a colon."""
+    """`南昌：6月14日，南昌县科协…`: each report opens with its place and a colon, or with its
+    organisation's name and a space or colon (`朝阳区科协 6月20日，…`)."""
 
     def opens(_: int, block: Block) -> Segment | None:
         match = _PLACE_LABEL.match(block.text)
         if not (match and _is_place_label(match.group(1))):
-            return None
+            match = _ORG_HEAD.match(block.text)
+            if not (match and _is_org_name(match.group(1)) and _SENTENCE_PUNCT.search(block.text[match.end():])):
+                return None
         label = match.group(1)
         segment = Segment(label, rule="place-labels", headline=[label], removed=[match.group(0)[len(label):]])
         segment.blocks.append(block.text[match.end():])
@@ -394,7 +486,40 @@ def _by_place_labels(blocks: list[Block]) -> tuple[list[str], list[Segment], lis
     return intro, segments, []
 
 
+# A line of nothing but ornaments (`＊ ＊ ＊`, `* * *`, `———`, `◇◇◇`) parts two reports.
+_SEPARATOR = re.compile(r"^[\s＊*※✱✳❋§◇◆○●☆★·•~～=＝#＃—–_\-]{1,30}$")
+
+
+def is_separator(text: str) -> bool:
+    return bool(_SEPARATOR.match(text)) and bool(text.strip())
+
+
+def _by_separators(blocks: list[Block]) -> tuple[list[str], list[Segment], list[str]]:
+    """Reports parted by ornament lines: each run between two separators is one item (a
+    headline when its first line reads as one); the separators are dropped."""
+    segments: list[Segment] = []
+    dropped: list[str] = []
+    groups: list[list[str]] = [[]]
+    for block in blocks:
+        if is_separator(block.text):
+            dropped.append(block.text)
+            groups.append([])
+        else:
+            groups[-1].append(block.text)
+    for group in groups:
+        if not group:
+            continue
+        segment = Segment(rule="separators", blocks=group)
+        if len(group) > 1 and is_title(group[0]):
+            title, segment.removed = _headline([group[0]])
+            segment.title, segment.headline = title, [title]
+            segment.blocks = group[1:]
+        segments.append(segment.close())
+    return [], segments, dropped
+
+
 _RULES = (
+    ("separators", _by_separators),
     ("bullets", _by_bullets),
     ("place-labels", _by_place_labels),
     ("titled", _by_titles),
@@ -417,6 +542,7 @@ def is_caption(text: str) -> bool:
     """Photo captions: `图为活动现场。`, `（图为……）`, `▲活动现场` (a ▲ line naming no place)."""
     if len(text) > 80:
         return False
+    text = to_simplified(text)  # 圖為… too
     if _CAPTION.match(text):
         return True
     if text[0] in _CAPTION_MARK:
@@ -425,26 +551,68 @@ def is_caption(text: str) -> bool:
     return False
 
 
+def _is_image_caption(block: Block) -> bool:
+    """The short centred line right under a picture (`推进会现场`), not bold, no sentence, no
+    credit, naming no organisation (a headline under a banner picture would)."""
+    text = block.text
+    if not (block.after_image and block.center) or block.bold or block.heading or len(text) > 40:
+        return False
+    if _SENTENCE_PUNCT.search(text) or attribution_line(text):
+        return False
+    return text[0] in _CAPTION_MARK or not org_in_text(to_simplified(text))
+
+
+def _is_caption_block(block: Block) -> bool:
+    return is_caption(block.text) or _is_image_caption(block)
+
+
 def split_blocks(blocks: list[Block], page_title: str | None = None) -> Split:
     """The best-supported segmentation of a bulletin's body blocks."""
-    captions = [b.text for b in blocks if is_caption(b.text)]
+    captions = [b.text for b in blocks if _is_caption_block(b)]
     if captions:
-        blocks = [b for b in blocks if not is_caption(b.text)]
+        blocks = [b for b in blocks if not _is_caption_block(b)]
     split = _best_split(blocks, page_title)
     split.dropped += captions
     return split
 
 
+def _toc_end(texts: list[str]) -> int:
+    """Where a table of contents at the top of the page ends (0 when there is none): two or
+    more short lines in a row, each repeated further down as a headline (enumerators and
+    bullets aside),
+    after at most two lines (`本期要点`) that head it."""
+    keys = [_ENUMERATOR.sub("", t.lstrip(BULLETS).strip()).strip() for t in texts]
+    last = {key: i for i, key in enumerate(keys)}  # linear, however many lines repeat
+    for start in range(min(3, len(texts))):
+        end = start
+        while end < len(texts) and len(texts[end]) <= 48 and keys[end] and last[keys[end]] > end:
+            end += 1
+        if end - start >= 2 and all(last[key] >= end for key in keys[start:end]):
+            return end
+    return 0
+
+
 def _best_split(blocks: list[Block], page_title: str | None) -> Split:
     proposals = []
-    bullets = sum(1 for b in blocks if b.bullet)
+    separators = [b.text for b in blocks if is_separator(b.text)]
+    whole = [b for b in blocks if not is_separator(b.text)] if separators else blocks
+    # A table of contents at the top introduces the page: every rule reads what follows it.
+    toc = _toc_end([b.text for b in whole])
+    contents, plain = [b.text for b in whole[:toc]], whole[toc:]
+    cut = next(i for i, b in enumerate(blocks) if b is whole[toc - 1]) + 1 if toc else 0
+    bullets = sum(1 for b in plain if b.bullet)
     for order, (name, rule) in enumerate(_RULES):
-        if name == "bullets" and bullets < 2:
+        if (name == "bullets" and bullets < 2) or (name == "separators" and not separators):
             continue
-        intro, segments, dropped = rule(blocks)
+        if name == "separators":
+            intro, segments, dropped = rule(blocks[cut:])
+            dropped = [b.text for b in blocks[:cut] if is_separator(b.text)] + dropped
+        else:  # the other rules read the page without its ornament lines
+            intro, segments, dropped = rule(plain)
+            dropped = dropped + separators
         segments = _split_youxun(segments)
         outro = _take_outro(segments)
-        proposals.append((_support(segments), -order, intro, segments, dropped, outro))
+        proposals.append((_support(segments), -order, contents + intro, segments, dropped, outro))
     proposals.sort(key=lambda p: (p[0], p[1]), reverse=True)
     if proposals:
         support, _, intro, segments, dropped, outro = proposals[0]
@@ -453,7 +621,9 @@ def _best_split(blocks: list[Block], page_title: str | None) -> Split:
             for seg in segments:
                 seg.confidence = confidence
             return Split(intro, segments, segments[0].rule, confidence, dropped, outro)
-    return _single(blocks, page_title, unsure=any(p[0] > 0 for p in proposals))
+    single = _single(whole, page_title, unsure=any(p[0] > 0 for p in proposals))
+    single.dropped += separators
+    return single
 
 
 def _single(blocks: list[Block], page_title: str | None, unsure: bool) -> Split:
