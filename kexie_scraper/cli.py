@@ -484,7 +484,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--label", default="this run", help="with --plot: this run's legend label")
     bench.add_argument("--baseline-label", default="baseline", help="with --plot: the baseline's legend label")
     bench.add_argument("--seed", type=int, default=6, help="the mirror's seed (default 6)")
-    bench.add_argument("--rounds", type=int, default=1, help="raw/full crawl pairs, and runs of each --scale N; the best of each counts")
+    bench.add_argument("--rounds", type=int, default=1, help="crawls of each phase (raw, parse, pipelines, full), and runs of each --scale N; the best of each counts")
     bench.add_argument("--concurrency", type=int, default=8, help="concurrent requests in both crawls")
     bench.add_argument("--repeat", type=int, default=3, help="timed parses per page (the median counts)")
     bench.add_argument("--parse-pages", type=int, default=300, help="pages timed for parse latency")

@@ -118,8 +118,9 @@ class PageDone:
     ``kexie_scraper.middlewares.PageDoneMiddleware`` appends it to every callback's
     output (the spider's errback yields it for failed downloads). It reaches the store
     pipeline after the page's own items, which then writes the page in one transaction
-    and tells the scheduler the request is done (``token``), so a durable queue forgets
-    a request only once its results are committed.
+    (with the other finished pages of its group) and tells the scheduler the request is
+    done (``token``), so a durable queue forgets a request only once its results are
+    committed.
     """
 
     url: str

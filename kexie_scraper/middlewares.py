@@ -1,8 +1,8 @@
 """Spider middleware: end every page's output with a ``PageDone`` marker.
 
 The marker travels after the page's items through the item pipelines; the store
-pipeline then writes the page in one transaction and acknowledges the request to the
-scheduler (see ``kexie_scraper.scheduling``). It is the outermost spider middleware, so
+pipeline then writes the page in one transaction (its group's) and acknowledges the
+request to the scheduler (see ``kexie_scraper.scheduling``). It is the outermost spider middleware, so
 it sees the final output of the callback — or of the errback, when a response was an
 HTTP error — and adds the marker once, even when the callback fails half-way.
 """

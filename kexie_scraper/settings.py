@@ -86,7 +86,7 @@ ITEM_PIPELINES = {
 }
 
 SPIDER_MIDDLEWARES = {
-    # Outermost: ends each page's output with the PageDone marker (one transaction per page).
+    # Outermost: ends each page's output with the PageDone marker (a page is stored wholly or not at all).
     "kexie_scraper.middlewares.PageDoneMiddleware": 10,
 }
 

@@ -107,6 +107,15 @@ def test_bench_pages_smoke(tmp_path):
     # The full crawl did all the work: every bulletin page, every expected article, no errors.
     assert report["articles_stored"] == report["articles_expected"] > 30
     assert report["parse_wrong_article_count"] == 0 and report["crawl_errors"] == 0
+    # Each phase crawled every page; the parse phase parsed (items scraped) and stored nothing,
+    # the pipelines phase stored what the full crawl stored.
+    phases = report["phases"]
+    assert set(phases) == {"raw", "parse", "pipelines", "full"}
+    assert len({p["pages"] for p in phases.values()}) == 1 and phases["raw"]["pages"] > 30
+    assert phases["raw"]["items_scraped"] == 0 and phases["parse"]["articles"] == 0
+    assert phases["parse"]["items_scraped"] > report["articles_expected"]
+    assert phases["pipelines"]["articles"] == phases["full"]["articles"] == report["articles_expected"]
+    assert set(report["ms_per_page"]) >= {"scrapy_raw", "parse_page", "items_through_scrapy", "pipelines", "feeds", "full"}
 
 
 def test_bench_scale_smoke(tmp_path):

@@ -22,18 +22,25 @@ from kexie_scraper.replay import ReplayServer
 from kexie_scraper.storage import open_store
 
 # Runs `kexie crawl`, and SIGKILLs itself inside the database transaction of the Nth page
-# that has articles, right after the Kth statement of that transaction (the bulletin and
-# some of the page's articles are written, the commit is not).
+# that has articles, right after the Kth statement of that page's writes (the bulletin and
+# some of the page's articles are written, the commit is not). Pages are committed in
+# groups (the store pipeline's group commit), so the transaction may hold whole pages
+# written before the killed one: the marker file lists every page of the transaction.
 KILLER = textwrap.dedent("""
     import os, signal, sys
     from kexie_scraper.storage import sql
     from kexie_scraper.cli import main
 
     page_no, statement_no, marker = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-    original = sql.SQLStore._write_page
-    pages = [0]
+    original, original_group = sql.SQLStore._write_page, sql.SQLStore.write_pages
+    pages, in_transaction = [0], []
+
+    def write_pages(self, batches):
+        in_transaction.clear()
+        return original_group(self, batches)
 
     def write_page(self, conn, batch):
+        in_transaction.append(batch.url)
         if batch.articles:
             pages[0] += 1
         if batch.articles and pages[0] == page_no:
@@ -44,7 +51,7 @@ KILLER = textwrap.dedent("""
                 calls[0] += 1
                 if calls[0] == statement_no:
                     with open(marker, "w") as fh:
-                        fh.write(batch.url)
+                        fh.write("\\n".join(in_transaction))
                     os.kill(os.getpid(), signal.SIGKILL)
                 return result
 
@@ -52,29 +59,35 @@ KILLER = textwrap.dedent("""
         return original(self, conn, batch)
 
     sql.SQLStore._write_page = write_page
+    sql.SQLStore.write_pages = write_pages
     sys.exit(main(sys.argv[4:]))
 """)
 
 
-@pytest.mark.parametrize("backend, page_no, statement_no", [("sqlite", 2, 3), ("sqlite", 5, 4), ("postgresql", 3, 3)])
+# Groups of 2 pages: page 4 is killed after a whole page of its own transaction was written,
+# page 5 as the first page of its transaction.
+@pytest.mark.parametrize("backend, page_no, statement_no", [("sqlite", 4, 3), ("sqlite", 5, 4), ("postgresql", 4, 3)])
 def test_sigkill_inside_a_page_write_leaves_no_partial_bulletin(tmp_path, baseline, request, backend, page_no,
                                                                 statement_no):
     db = f"sqlite:///{tmp_path / 'k.sqlite'}" if backend == "sqlite" else request.getfixturevalue("pg_url")
     marker = tmp_path / "killed_page"
     with ReplayServer() as server:
         args = ["crawl", "scimall", "--replay", server.url, "--database-url", db, "--no-feeds", "--log-level", "WARNING"]
-        proc = subprocess.run([sys.executable, "-c", KILLER, str(page_no), str(statement_no), str(marker), *args],
-                              capture_output=True, text=True, timeout=180)
+        proc = subprocess.run([sys.executable, "-c", KILLER, str(page_no), str(statement_no), str(marker), *args,
+                               "-s", "KEXIE_WRITE_GROUP_PAGES=2"], capture_output=True, text=True, timeout=180)
         assert proc.returncode == -9, proc.stderr[-2000:]
-        killed_url = marker.read_text()
+        killed_urls = marker.read_text().splitlines()
+        assert killed_urls
         got, want = snapshot(db), baseline[1]
-        # Nothing of the page being written: not its bulletin, no article, no sighting.
+        # Nothing of the transaction being written: not the killed page's bulletin, article or
+        # sighting, and nothing of the pages written before it in the same transaction.
         engine = create_engine(db)
         with engine.connect() as conn:
-            left = conn.execute(text("SELECT count(*) FROM bulletins WHERE canonical_url = :u"), {"u": killed_url}).scalar()
-            left += conn.execute(text("SELECT count(*) FROM article_urls WHERE url = :u"), {"u": killed_url}).scalar()
+            for killed_url in killed_urls:
+                left = conn.execute(text("SELECT count(*) FROM bulletins WHERE canonical_url = :u"), {"u": killed_url}).scalar()
+                left += conn.execute(text("SELECT count(*) FROM article_urls WHERE url = :u"), {"u": killed_url}).scalar()
+                assert left == 0, killed_url
         engine.dispose()
-        assert left == 0, killed_url
         # Every bulletin that is there has all its articles, exactly as an uninterrupted crawl.
         assert got["bulletins"] and set(got["bulletins"]) < set(want["bulletins"])
         for bulletin_id in got["bulletins"]:

@@ -172,13 +172,16 @@ def test_the_in_memory_index_is_bounded():
     assert all(ids <= {"a1", "a2"} for ids in index.bands.values())
 
 
-def test_candidate_lookups_are_bounded_and_keep_the_closest(tmp_path):
-    """Reports written from one template share bands with many others: a lookup compares
-    at most CANDIDATE_LIMIT of them, those sharing the most bands, in the store and in the
-    in-run index alike — and the true duplicate is among them."""
+@pytest.mark.parametrize("band_read_limit", [64, 5])
+def test_candidate_lookups_are_bounded_and_keep_the_closest(tmp_path, monkeypatch, band_read_limit):
+    """Reports written from one template share bands with many others: a lookup reads at
+    most BAND_READ_LIMIT stored reports per band key and compares at most CANDIDATE_LIMIT,
+    those sharing the most bands, in the store and in the in-run index alike — and the
+    true duplicate is among them (it shares the rare bands too)."""
     from kexie_scraper import neardup
-    from kexie_scraper.storage import PageBatch, open_store
+    from kexie_scraper.storage import PageBatch, open_store, sql
 
+    monkeypatch.setattr(sql, "BAND_READ_LIMIT", band_read_limit)
     template = "{}科协联合县教育局举办青少年科技创新成果展，集中展出全县中小学生的科技发明、科学幻想绘画、机器人作品等180余件，吸引了众多师生和家长前来参观。"
     counties = [f"第{i}号县" for i in range(80)]
     store = open_store(f"sqlite:///{tmp_path / 's.sqlite'}")
@@ -196,16 +199,34 @@ def test_candidate_lookups_are_bounded_and_keep_the_closest(tmp_path):
             index.add(f"a{i}", mh, None, url)
         copy = neardup.signature(neardup.text_of(None, template.format(counties[41]).replace("180余件", "一百八十余件")))
         keys = neardup.band_keys(copy)
-        everything = store.signature_candidates(keys, limit=10_000)
-        assert len(everything) > neardup.CANDIDATE_LIMIT  # the template makes many candidates
-        bounded = store.signature_candidates(keys)
-        assert len(bounded) == neardup.CANDIDATE_LIMIT and len(index.candidates(copy)) == neardup.CANDIDATE_LIMIT
         shared = lambda c: len(set(keys) & set(neardup.band_keys(c.signature)))
-        assert min(shared(c) for c in bounded) >= max(shared(c) for c in everything if c not in bounded)
+        # All 80 share some band with the copy; a band is read up to the limit.
+        assert sum(shared(c) > 0 for c in _stored_signatures(store)) == len(counties)
+        everything = store.signature_candidates(keys, limit=10_000)
+        assert band_read_limit < len(everything) <= neardup.BANDS * band_read_limit
+        if band_read_limit == 5:  # bands shared by all 80 give their first 5 reports only, not all 80
+            assert len(everything) < 20
+        bounded = store.signature_candidates(keys, limit=min(neardup.CANDIDATE_LIMIT, len(everything) - 1))
+        assert len(bounded) == min(neardup.CANDIDATE_LIMIT, len(everything) - 1)
+        assert len(index.candidates(copy)) == neardup.CANDIDATE_LIMIT
+        assert "a41" in {c.article_id for c in bounded}
+        assert max(everything, key=shared).article_id == "a41"
         assert neardup.best_stored_match(store, copy).article_id == "a41"
         assert index.best(copy).article_id == "a41"
     finally:
         store.close()
+
+
+def _stored_signatures(store):
+    from sqlalchemy import select
+
+    from kexie_scraper.storage import schema
+    from kexie_scraper.storage.base import Candidate
+
+    s = schema.article_signatures
+    with store.engine.connect() as conn:
+        return [Candidate(*row[:4], bytes(row[4]))
+                for row in conn.execute(select(s.c.article_id, s.c.content_hash, s.c.region_code, s.c.page_url, s.c.signature))]
 
 
 def test_the_in_run_index_forgets_reports_once_their_page_is_written(tmp_path):
@@ -214,9 +235,12 @@ def test_the_in_run_index_forgets_reports_once_their_page_is_written(tmp_path):
     from kexie_scraper.items import PageDone
     from kexie_scraper.pipelines import DedupePipeline, NormalizePipeline, StorePipeline
 
-    crawler = get_crawler(settings_dict={"KEXIE_STORE_URL": f"sqlite:///{tmp_path / 'k.sqlite'}"})
+    # Finished pages are committed in groups of two: a page leaves the index at the first
+    # lookup after its group is committed, not before.
+    crawler = get_crawler(settings_dict={"KEXIE_STORE_URL": f"sqlite:///{tmp_path / 'k.sqlite'}",
+                                         "KEXIE_WRITE_GROUP_PAGES": 2})
     stages = [NormalizePipeline(), DedupePipeline.from_crawler(crawler), StorePipeline.from_crawler(crawler)]
-    dedupe = stages[1]
+    dedupe, store = stages[1], stages[2]
     bodies = ["5月21日，西秀区科协联合区教育局举办青少年科技创新成果展，集中展出全区中小学生的科技发明、科学幻想绘画等作品180余件。",
               "平坝区科协组织农技专家深入乡村开展果树嫁接和病虫害防治培训，发放技术资料三千余份，受益群众达一千二百人次。",
               "普定县科协召开第四次代表大会，选举产生新一届委员会，审议通过工作报告，部署今后五年全县科协事业发展任务。"]
@@ -230,8 +254,11 @@ def test_the_in_run_index_forgets_reports_once_their_page_is_written(tmp_path):
             except DropItem:
                 pass
         sizes.append(len(dedupe.recent_signatures))
-    # Each page's report is in the index until the next lookup finds its page written.
-    assert sizes == [1, 1, 1] and crawler.stats.get_value("kexie/stored/articles") == 3
+    # Page 1 waits for its group (2 in the index); pages 1 and 2 are committed together,
+    # so page 3's lookup forgets both; page 3 waits for close.
+    assert sizes == [1, 2, 1] and crawler.stats.get_value("kexie/stored/articles") == 2
+    store.close_spider()
+    assert crawler.stats.get_value("kexie/stored/articles") == 3
 
 
 def _bulletin(url):

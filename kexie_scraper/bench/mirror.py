@@ -557,10 +557,11 @@ class Mirror:
 # --- items without pages (for the pipeline benchmark) ---------------------------------------
 
 
-def synthetic_items(n_articles: int, seed: int = 6, per_bulletin: int = 5):
+def synthetic_items(n_articles: int, seed: int = 6, per_bulletin: int = 5, page_done: bool = False):
     """A stream of Bulletin, Article × ``per_bulletin``, … holding ``n_articles`` articles,
-    as the parser would hand them to the pipelines. Constant memory: nothing is kept."""
-    from ..items import Article, Bulletin
+    as the parser would hand them to the pipelines (``page_done``: each page ends with its
+    ``PageDone`` marker, as in a crawl). Constant memory: nothing is kept."""
+    from ..items import Article, Bulletin, PageDone
     from ..parsing import identity
 
     rng = random.Random(f"items:{seed}")
@@ -591,6 +592,8 @@ def synthetic_items(n_articles: int, seed: int = 6, per_bulletin: int = 5):
                 published_at=published, publisher=publisher, original_url=original,
                 split_rule="titled", split_confidence=1.0,
             )
+        if page_done:
+            yield PageDone(url=url)
         made += count
 
 

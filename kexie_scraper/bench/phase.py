@@ -1,11 +1,17 @@
 """One crawl phase of `kexie bench --pages`, run in its own process (fresh reactor, own RSS).
 
-    python -m kexie_scraper.bench.phase raw|full --replay http://127.0.0.1:PORT --out DIR
+    python -m kexie_scraper.bench.phase raw|parse|pipelines|full --replay http://127.0.0.1:PORT --out DIR
 
 * ``raw``: the same settings and list-page logic as the real spider, but the bulletin
   callback drops the body: what Scrapy itself costs per page.
+* ``parse``: the real ``scimall`` spider and parser; its items go through Scrapy's item
+  machinery to no pipeline and no feed: what parsing and Scrapy's per-item path add.
+* ``pipelines``: as ``full`` without the feeds: what normalize → dedupe → store add.
 * ``full``: the real ``scimall`` spider, parser, normalize → dedupe → SQLite store and the
   JSON Lines feeds, into ``DIR``.
+
+The differences between the phases of one run are the cost of each stage, measured on
+the same crawl (``kexie bench --pages``: ``ms_per_page``).
 
 Prints one JSON line: pages fetched, seconds from spider open to the last idle (all
 responses handled and all items through the pipelines), pages/s, the stats that show the
@@ -72,10 +78,13 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def crawl_settings(replay_url: str, out_dir: Path, concurrency: int) -> dict:
-    """What both phases share: the demo's offline settings, unthrottled, quiet."""
+PHASES = ("raw", "parse", "pipelines", "full")
+
+
+def crawl_settings(replay_url: str, out_dir: Path, concurrency: int, feeds: bool = True) -> dict:
+    """What the phases share: the demo's offline settings, unthrottled, quiet."""
     return {
-        **output_settings(out_dir),
+        **output_settings(out_dir, feeds=feeds),
         "KEXIE_REPLAY_URL": replay_url,
         "DOWNLOAD_DELAY": 0,
         "AUTOTHROTTLE_ENABLED": False,
@@ -88,7 +97,10 @@ def crawl_settings(replay_url: str, out_dir: Path, concurrency: int) -> dict:
 
 def run_phase(phase: str, replay_url: str, out_dir: Path, concurrency: int = 8) -> dict:
     spider = RawScimallSpider if phase == "raw" else "scimall"
-    stats = run_spider(spider, crawl_settings(replay_url, out_dir, concurrency), {})
+    settings = crawl_settings(replay_url, out_dir, concurrency, feeds=phase in ("raw", "full"))
+    if phase == "parse":
+        settings["ITEM_PIPELINES"] = {}
+    stats = run_spider(spider, settings, {})
     seconds = float(stats.get("bench/seconds") or 0.0)
     pages = int(stats.get("bench/pages", 0))
     return {
@@ -99,6 +111,7 @@ def run_phase(phase: str, replay_url: str, out_dir: Path, concurrency: int = 8) 
         "pages_per_s": round(pages / seconds, 1) if seconds else None,
         "peak_rss_mb": round(peak_rss_mb(), 1),
         "responses_200": int(stats.get("downloader/response_status_count/200", 0)),
+        "items_scraped": int(stats.get("item_scraped_count", 0)),
         "first_response_s": stats.get("bench/first_response_s"),
         "last_response_s": stats.get("bench/last_response_s"),
     }
@@ -106,7 +119,7 @@ def run_phase(phase: str, replay_url: str, out_dir: Path, concurrency: int = 8) 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m kexie_scraper.bench.phase")
-    parser.add_argument("phase", choices=("raw", "full"))
+    parser.add_argument("phase", choices=PHASES)
     parser.add_argument("--replay", required=True, help="base URL of the mirror server")
     parser.add_argument("--out", required=True, help="folder for the SQLite store and feeds")
     parser.add_argument("--concurrency", type=int, default=8)

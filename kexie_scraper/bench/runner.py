@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .mirror import Mirror, MirrorServer
+from .phase import PHASES
 
 # The stable keys of the JSON report (values are null when that part did not run).
 PAGE_KEYS = (
@@ -138,35 +139,41 @@ def trafilatura_timings(pages: list, repeat: int) -> dict[str, Any]:
 
 def bench_pages(pages: int, seed: int = 6, rounds: int = 1, concurrency: int = 8, repeat: int = 3,
                 parse_limit: int = 300, log=print) -> dict[str, Any]:
-    """Crawl the mirror raw and full (alternating, ``rounds`` times; the best of each counts)."""
-    raws, fulls = [], []
+    """Crawl the mirror in each phase (raw, parse, pipelines, full: see ``bench/phase.py``),
+    in turn, ``rounds`` times; the best round of each phase counts."""
+    runs: dict[str, list[dict[str, Any]]] = {phase: [] for phase in PHASES}
     with tempfile.TemporaryDirectory(prefix="kexie-bench-") as tmp:
         log(f"mirror: generating {pages} bulletin pages (seed {seed}) …")
         with MirrorServer(pages, seed) as server:
             log(f"mirror: {server.url} (pid {server.pid})")
             for r in range(rounds):
-                for phase, bucket in (("raw", raws), ("full", fulls)):
+                for phase in PHASES:
                     result = crawl_phase(phase, server.url, Path(tmp) / f"{phase}{r}", concurrency)
-                    bucket.append(result)
-                    log(f"  {phase:4} round {r + 1}: {result['pages']} pages in {result['seconds']} s = "
+                    runs[phase].append(result)
+                    log(f"  {phase:9} round {r + 1}: {result['pages']} pages in {result['seconds']} s = "
                         f"{result['pages_per_s']} pages/s, peak RSS {result['peak_rss_mb']} MB")
-    raw = max(raws, key=lambda x: x["pages_per_s"] or 0)
-    full = max(fulls, key=lambda x: x["pages_per_s"] or 0)
+    best = {phase: max(results, key=lambda x: x["pages_per_s"] or 0) for phase, results in runs.items()}
+    raw, full = best["raw"], best["full"]
     mirror = Mirror(pages, seed)
     sample = sample_pages(mirror, parse_limit)
     log(f"parse: {len(sample)} pages × {repeat} runs …")
     parsed = parse_timings(sample, repeat)
     log("trafilatura: same pages …")
     traf = trafilatura_timings(sample, repeat)
-    raw_ms, full_ms = 1e3 / raw["pages_per_s"], 1e3 / full["pages_per_s"]
+    ms = {phase: 1e3 / result["pages_per_s"] for phase, result in best.items() if result["pages_per_s"]}
     share = mirror.pages / (mirror.pages + mirror.list_pages)  # parse and pipelines run on bulletin pages only
+    parse_ms = parsed["parse_ms_mean"] * share
+    # Measured on the crawls: each phase minus the one before it. Only "parse_page" is
+    # timed apart (offline, same pages), to split the parse phase into parser and Scrapy.
     breakdown = {
-        "scrapy_raw": round(raw_ms, 3),
-        "parse": round(parsed["parse_ms_mean"] * share, 3),
-        "pipelines": round(parsed["pipeline_ms_per_page"] * share, 3),
+        "scrapy_raw": round(ms["raw"], 3),
+        "parse_page": round(parse_ms, 3),
+        "items_through_scrapy": round(ms["parse"] - ms["raw"] - parse_ms, 3),
+        "pipelines": round(ms["pipelines"] - ms["parse"], 3),
+        "feeds": round(ms["full"] - ms["pipelines"], 3),
+        "full": round(ms["full"], 3),
+        "pipelines_offline": round(parsed["pipeline_ms_per_page"] * share, 3),
     }
-    breakdown["other (items through Scrapy, feeds)"] = round(full_ms - sum(breakdown.values()), 3)
-    breakdown["full"] = round(full_ms, 3)
     expected_articles = sum(mirror.article(i).expected_articles for i in mirror.article_ids()) if pages <= 2000 else None
     return {
         "raw_pages_per_s": raw["pages_per_s"],
@@ -183,7 +190,13 @@ def bench_pages(pages: int, seed: int = 6, rounds: int = 1, concurrency: int = 8
         "articles_expected": expected_articles,
         "crawl_errors": raw["errors"] + full["errors"],
         "ms_per_page": breakdown,
-        "rounds": {"raw": [r["pages_per_s"] for r in raws], "full": [f["pages_per_s"] for f in fulls]},
+        "phase_pages_per_s": {phase: result["pages_per_s"] for phase, result in best.items()},
+        "phases": {phase: {k: result.get(k) for k in ("pages", "pages_per_s", "articles", "items_scraped", "errors",
+                                                      "peak_rss_mb")}
+                   for phase, result in best.items()},
+        "phase_ratio": {phase: round(result["pages_per_s"] / raw["pages_per_s"], 3)
+                        for phase, result in best.items() if raw["pages_per_s"] and result["pages_per_s"]},
+        "rounds": {phase: [r["pages_per_s"] for r in results] for phase, results in runs.items()},
         "concurrency": concurrency,
         "seed": seed,
     }
@@ -275,7 +288,7 @@ def plot(scale: list[dict[str, Any]], path: Path, title: str = "",
 def run(pages: int | None, scale_points: list[int] | None, seed: int = 6, rounds: int = 1,
         concurrency: int = 8, repeat: int = 3, parse_limit: int = 300, log=print,
         fixtures: bool = False) -> dict[str, Any]:
-    """``rounds``: raw/full crawl pairs, and runs of each scale point; the best of each counts."""
+    """``rounds``: crawls of each phase, and runs of each scale point; the best of each counts."""
     report: dict[str, Any] = {key: None for key in PAGE_KEYS}
     report[SCALE_KEY] = []
     if pages:
@@ -299,8 +312,10 @@ def summary_text(report: dict[str, Any]) -> str:
     if report.get("raw_pages_per_s") is not None:
         lines += [
             f"crawl, {report['pages']} bulletin + {report['list_pages']} list pages (median {report['page_kb_median']} KB):",
-            f"  raw  {report['raw_pages_per_s']:8.1f} pages/s   peak RSS {report['raw_peak_rss_mb']} MB",
-            f"  full {report['full_pages_per_s']:8.1f} pages/s   peak RSS {report['full_peak_rss_mb']} MB   "
+            f"  raw       {report['raw_pages_per_s']:8.1f} pages/s   peak RSS {report['raw_peak_rss_mb']} MB",
+            *(f"  {phase:9} {report['phase_pages_per_s'][phase]:8.1f} pages/s   ratio {report['phase_ratio'][phase]}"
+              for phase in ("parse", "pipelines") if report.get("phase_pages_per_s", {}).get(phase)),
+            f"  full      {report['full_pages_per_s']:8.1f} pages/s   peak RSS {report['full_peak_rss_mb']} MB   "
             f"({report['articles_stored']} articles stored)",
             f"  ratio full/raw {report['ratio']}",
             f"parse_page: median {report['parse_ms_median']} ms, p99 {report['parse_ms_p99']} ms per page "

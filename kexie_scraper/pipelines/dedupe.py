@@ -34,7 +34,7 @@ from .. import neardup
 from ..lru import BoundedSet
 from ..items import Article, Bulletin, PageDone, PageState, record
 from ..storage.base import Seen
-from .store_access import crawler_pages, crawler_store, page_batch, page_key
+from .store_access import crawler_store, is_unwritten, page_batch, page_key
 
 DEFAULT_CACHE_SIZE = 20_000
 
@@ -105,10 +105,9 @@ class DedupePipeline:
             page_batch(self.crawler, adapter.get("bulletin_url")).signatures[aid] = neardup.to_bytes(signature)
 
     def _forget_written(self) -> None:
-        unwritten = crawler_pages(self.crawler)
         while self._in_flight:
             page = next(iter(self._in_flight))
-            if page in unwritten:
+            if is_unwritten(self.crawler, page):
                 break
             for aid in self._in_flight.pop(page):
                 self.recent_signatures.remove(aid)

@@ -1,5 +1,5 @@
 """Per-crawler state shared by the dedupe and store pipelines and the spiders: one store,
-and the page batches not yet written."""
+the page batches being collected, and the finished pages waiting for their group commit."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from ..storage import PageBatch, Store, database_url, open_store
 
 _ATTR = "_kexie_store"
 _PAGES = "_kexie_pages"
+_FINISHED = "_kexie_finished"
 
 
 def crawler_store(crawler) -> Store:
@@ -47,3 +48,19 @@ def page_batch(crawler, url: str | None) -> PageBatch:
     if batch is None:
         batch = pages[key] = PageBatch(url=key)
     return batch
+
+
+def finished_pages(crawler) -> "list[tuple[str, PageBatch | None, str | None]]":
+    """Pages whose ``PageDone`` arrived, not yet committed, oldest first: (page key, its
+    batch, its request's in-flight token). Apart from ``crawler_pages``, so a page fetched
+    again meanwhile (a retry) collects a batch of its own and is written once more."""
+    finished = getattr(crawler, _FINISHED, None)
+    if finished is None:
+        finished = []
+        setattr(crawler, _FINISHED, finished)
+    return finished
+
+
+def is_unwritten(crawler, key: str) -> bool:
+    """The page's items are still in memory: being collected, or waiting for the commit."""
+    return key in crawler_pages(crawler) or any(k == key for k, _, _ in finished_pages(crawler))

@@ -3,7 +3,8 @@
 Writes are grouped by page: everything one fetched bulletin page produced — its bulletin
 row (new or already known), the articles that passed dedupe, and the sightings of
 articles already stored — is a ``PageBatch`` and goes to the database in one
-transaction (``Store.write_page``). A page is therefore either wholly stored or not at
+transaction (``Store.write_page``; the store pipeline commits several finished pages
+together, ``Store.write_pages``). A page is therefore either wholly stored or not at
 all, which is what lets a killed crawl be resumed without losing or doubling anything.
 The same transaction records where things were seen (``article_urls`` with how each
 sighting matched, ``bulletin_sources``), the MinHash signatures of new articles, and the
@@ -152,6 +153,8 @@ class Store(Protocol):
     def bulletin_sources(self, bulletin_id: str) -> list[dict[str, Any]]: ...
     # Writes.
     def write_page(self, batch: PageBatch) -> PageResult: ...
+    def write_pages(self, batches: list[PageBatch]) -> list[PageResult]:
+        """Several pages in one transaction: all of them stored, or none."""
     def upsert_bulletin(self, bulletin: dict[str, Any]) -> None: ...
     def upsert_article(self, article: dict[str, Any]) -> None: ...
     def touch_bulletin(self, bulletin_id: str, crawled_at: str) -> None: ...

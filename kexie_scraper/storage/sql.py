@@ -28,13 +28,15 @@ import time
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from sqlalchemy import bindparam, create_engine, delete, event, exists, func, literal_column, or_, select, update
+from sqlalchemy import (bindparam, create_engine, delete, event, exists, func, literal_column, or_, select, union_all,
+                        update)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError
 
 from . import schema
+from .. import neardup
 from ..items import LIST_ERROR
 from ..parsing import dates
 from ..parsing.urls import bulletin_page_key, canonical_url
@@ -47,6 +49,11 @@ _RETRYABLE_PG = {"40P01", "40001"}  # deadlock_detected, serialization_failure
 LOOKUP_CHUNK = 500
 # Near-duplicate candidates compared per lookup, at most (see signature_candidates).
 CANDIDATE_LIMIT = 32
+# Stored reports read per LSH band key, at most. A band key shared by more reports than
+# this is a phrase of a template (科普日 notices, 换届 announcements), not evidence: like a
+# stop word it is not read in full, or each lookup would grow with the store. A true
+# near-duplicate (Jaccard ≥ 0.5) shares several bands with its report, the rarer ones too.
+BAND_READ_LIMIT = 64
 
 
 def _sqlite_engine(url: str) -> Engine:
@@ -112,10 +119,14 @@ class SQLStore:
         # The candidates sharing the most bands first, at most ``limit`` of them: reports
         # written from one template (a notice re-issued by every county) share bands with
         # thousands of others, and comparing them all made each lookup grow with the store.
-        shared = (select(bands.c.article_id, func.count().label("shared"))
-                  .where(bands.c.band_key.in_(bindparam("keys", expanding=True)))
-                  .group_by(bands.c.article_id)
-                  .order_by(func.count().desc(), bands.c.article_id)
+        # Each band key's reports are read up to BAND_READ_LIMIT (one bounded index range
+        # per key, ``UNION ALL``), so a lookup costs the same in a store of any size.
+        per_band = [select(bands.c.article_id).where(bands.c.band_key == bindparam(f"k{i}"))
+                    .limit(BAND_READ_LIMIT).subquery(f"band{i}") for i in range(neardup.BANDS)]
+        hits = union_all(*(select(band.c.article_id) for band in per_band)).subquery("hits")
+        shared = (select(hits.c.article_id, func.count().label("shared"))
+                  .group_by(hits.c.article_id)
+                  .order_by(func.count().desc(), hits.c.article_id)
                   .limit(bindparam("limit"))
                   .subquery())
         self._candidates = (select(s.c.article_id, s.c.content_hash, s.c.region_code, s.c.page_url, s.c.signature)
@@ -124,6 +135,24 @@ class SQLStore:
         # One multi-row INSERT per page; RETURNING tells which rows were new.
         self._insert_articles = self._insert(a).on_conflict_do_nothing().returning(a.c.id)
         self._article_exists = select(a.c.id).where(a.c.id == bindparam("aid"))
+        # The page write's other statements, values bound per call.
+        upsert = self._insert(b)
+        self._upsert_bulletin_stmt = upsert.on_conflict_do_update(
+            index_elements=[b.c.id], set_={"crawled_at": upsert.excluded.crawled_at})
+        if self.dialect == "postgresql":
+            # xmax is 0 on a freshly inserted row version: exact even when workers race.
+            self._upsert_bulletin_stmt = self._upsert_bulletin_stmt.returning(literal_column("(xmax = 0)"))
+        bs, u, p = schema.bulletin_sources, schema.article_urls, schema.page_states
+        source = self._insert(bs)
+        self._upsert_bulletin_source = source.on_conflict_do_update(
+            index_elements=[bs.c.bulletin_id, bs.c.canonical_url],
+            set_={"url": source.excluded.url, "last_seen_at": source.excluded.last_seen_at})
+        sighting = self._insert(u)
+        self._upsert_sightings = sighting.on_conflict_do_update(
+            index_elements=[u.c.content_hash, u.c.url], set_={"last_seen_at": sighting.excluded.last_seen_at})
+        self._clear_page_state = delete(p).where(p.c.canonical_url == bindparam("page"))
+        self._insert_signatures = self._insert(s).on_conflict_do_nothing()
+        self._insert_bands = self._insert(bands).on_conflict_do_nothing()
 
     # --- reads -------------------------------------------------------------------------
     def _read(self) -> Connection:
@@ -182,8 +211,13 @@ class SQLStore:
         keys = sorted(set(band_keys))
         if not keys:
             return []
+        if len(keys) > neardup.BANDS:
+            raise ValueError(f"{len(keys)} band keys: a signature has {neardup.BANDS}")
+        # Fewer keys (a caller's subset) are padded with one no band key has: "" matches nothing.
+        params = {f"k{i}": keys[i] if i < len(keys) else "" for i in range(neardup.BANDS)}
+        params["limit"] = limit
         return self._query(lambda conn: [Candidate(*row[:4], bytes(row[4]))
-                                         for row in conn.execute(self._candidates, {"keys": keys, "limit": limit})])
+                                         for row in conn.execute(self._candidates, params)])
 
     def known_page_urls(self, urls: Iterable[str]) -> set[str]:
         """The given canonical page URLs at which some article was already stored or seen."""
@@ -201,15 +235,21 @@ class SQLStore:
 
     # --- writes ------------------------------------------------------------------------
     def write_page(self, batch: PageBatch) -> PageResult:
+        return self.write_pages([batch])[0]
+
+    def write_pages(self, batches: list[PageBatch]) -> list[PageResult]:
+        """Several pages in one transaction: all stored, or none (the store pipeline's
+        group commit; each page is written as ``write_page`` would write it alone)."""
         for attempt in range(5):
             try:
                 with self.engine.begin() as conn:
-                    return self._write_page(conn, batch)
+                    return [self._write_page(conn, batch) for batch in batches]
             except DBAPIError as exc:
                 code = getattr(exc.orig, "sqlstate", None)
                 if (code not in _RETRYABLE_PG and not exc.connection_invalidated) or attempt == 4:
                     raise
-                logger.info("page %s: %s, retrying the write", batch.url, code or "connection lost")
+                logger.info("%d page(s) from %s: %s, retrying the write", len(batches),
+                            batches[0].url if batches else "-", code or "connection lost")
                 time.sleep(0.05 * (attempt + 1))
         raise AssertionError("unreachable")
 
@@ -247,16 +287,12 @@ class SQLStore:
             seen = Seen(*entry)
             sightings.setdefault((seen.content_hash, batch.url), self._sighting(seen, batch.url, seen.seen_at or now))
         if sightings:
-            u = schema.article_urls
-            rows = [sightings[k] for k in sorted(sightings)]
-            stmt = self._insert(u)
-            conn.execute(stmt.on_conflict_do_update(
-                index_elements=[u.c.content_hash, u.c.url], set_={"last_seen_at": stmt.excluded.last_seen_at}), rows)
+            conn.execute(self._upsert_sightings, [sightings[k] for k in sorted(sightings)])
         p = schema.page_states
         if batch.page_state is not None:
             self._record_page_state(conn, batch.page_state)
         elif batch.bulletin is not None or batch.articles:
-            conn.execute(delete(p).where(p.c.canonical_url == batch.url))  # the page is good now
+            conn.execute(self._clear_page_state, {"page": batch.url})  # the page is good now
         if batch.list_read:  # list pages read fine now: their failure records are out of date
             conn.execute(delete(p).where(p.c.canonical_url.in_(sorted(set(batch.list_read))) & (p.c.state == LIST_ERROR)))
         return result
@@ -269,29 +305,21 @@ class SQLStore:
     def _save_signatures(self, conn: Connection, rows: list[dict[str, Any]], page: str,
                          signatures: dict[str, bytes]) -> None:
         """The signatures and LSH band keys of the articles this page inserted (two statements)."""
-        from .. import neardup
-
-        s, bands = schema.article_signatures, schema.article_signature_bands
-        conn.execute(self._insert(s).on_conflict_do_nothing(), [
+        conn.execute(self._insert_signatures, [
             {"article_id": row["id"], "content_hash": row["content_hash"], "region_code": row["region_code"],
              "page_url": page, "signature": signatures[row["id"]]} for row in rows])
         keys = sorted((key, row["id"]) for row in rows for key in neardup.band_keys(signatures[row["id"]]))
-        conn.execute(self._insert(bands).on_conflict_do_nothing(),
-                     [{"band_key": key, "article_id": aid} for key, aid in keys])
+        conn.execute(self._insert_bands, [{"band_key": key, "article_id": aid} for key, aid in keys])
 
     def _bulletin_source(self, conn: Connection, bulletin: dict[str, Any]) -> None:
         """Record the page the bulletin was seen at; a good fetch clears that page's old state."""
         if not bulletin.get("url"):
             return
         key = bulletin_page_key(bulletin["url"], bulletin.get("original_url"))
-        bs, p = schema.bulletin_sources, schema.page_states
-        stmt = self._insert(bs).values(bulletin_id=bulletin["id"], canonical_url=key, url=bulletin["url"],
-                                       source=bulletin.get("source"), first_seen_at=bulletin.get("crawled_at"),
-                                       last_seen_at=bulletin.get("crawled_at"))
-        conn.execute(stmt.on_conflict_do_update(index_elements=[bs.c.bulletin_id, bs.c.canonical_url],
-                                                set_={"url": stmt.excluded.url,
-                                                      "last_seen_at": stmt.excluded.last_seen_at}))
-        conn.execute(delete(p).where(p.c.canonical_url == key))
+        conn.execute(self._upsert_bulletin_source, {
+            "bulletin_id": bulletin["id"], "canonical_url": key, "url": bulletin["url"], "source": bulletin.get("source"),
+            "first_seen_at": bulletin.get("crawled_at"), "last_seen_at": bulletin.get("crawled_at")})
+        conn.execute(self._clear_page_state, {"page": key})
 
     def _record_page_state(self, conn: Connection, record: dict[str, Any]) -> None:
         p = schema.page_states
@@ -304,15 +332,11 @@ class SQLStore:
             "attempts": p.c.attempts + 1, "last_seen_at": stmt.excluded.last_seen_at}))
 
     def _upsert_bulletin(self, conn: Connection, bulletin: dict[str, Any]) -> bool:
-        b = schema.bulletins
         row = {**bulletin_row(bulletin), "first_seen_at": bulletin.get("crawled_at")}
-        stmt = self._insert(b).values(row)
-        stmt = stmt.on_conflict_do_update(index_elements=[b.c.id], set_={"crawled_at": stmt.excluded.crawled_at})
-        if self.dialect == "postgresql":
-            # xmax is 0 on a freshly inserted row version: exact even when workers race.
-            return bool(conn.execute(stmt.returning(literal_column("(xmax = 0)"))).scalar())
-        existed = conn.execute(select(b.c.id).where(b.c.id == row["id"])).first() is not None
-        conn.execute(stmt)  # SQLite: BEGIN IMMEDIATE holds the write lock, so the check above is exact
+        if self.dialect == "postgresql":  # RETURNING (xmax = 0): inserted, not updated
+            return bool(conn.execute(self._upsert_bulletin_stmt, row).scalar())
+        existed = conn.execute(self._bulletin_exists, {"bid": row["id"]}).first() is not None
+        conn.execute(self._upsert_bulletin_stmt, row)  # SQLite: BEGIN IMMEDIATE holds the write lock, so the check above is exact
         return not existed
 
     # The item-at-a-time API of 0.1, kept for callers outside the pipelines.
