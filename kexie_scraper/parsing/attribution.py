@@ -12,6 +12,7 @@ import re
 
 from . import regions
 from .hanzi import to_simplified
+from .memo import text_cache
 
 SENTENCE_END = "。！？!?”’」』…）)】．."
 _TRAILING = re.compile(r"[(（]\s*([^()（）\n]{1,40}?)\s*[)）]\s*$")
@@ -65,6 +66,8 @@ def _looks_like_attribution(inner: str) -> bool:
     return bool(_PERSONS.match(bare))
 
 
+# Cached: each split rule asks this of the same closing paragraphs again (text_cache).
+@text_cache()
 def trailing_attribution(text: str) -> tuple[str, str] | None:
     """`…精神家园。(李华)` → ('…精神家园。', '李华'); None when the paragraph has none."""
     match = _TRAILING.search(text)
@@ -77,6 +80,7 @@ def trailing_attribution(text: str) -> tuple[str, str] | None:
     return (before, inner) if looks_like_attribution(inner) else None
 
 
+@text_cache()
 def is_place_name(text: str) -> bool:
     """The whole text is one place name: 南昌, 九江市, 青白江区."""
     simple = to_simplified(text)
@@ -88,6 +92,12 @@ def attribution_line(text: str) -> str | None:
     """A paragraph that is only an attribution: `(通讯员 张三)`, `供稿:某市科协`, `某区科协供稿`."""
     if len(text) > 45:
         return None
+    return _attribution_line(text)
+
+
+@text_cache()
+def _attribution_line(text: str) -> str | None:
+    """attribution_line of a short ``text`` (cached: every split rule asks it of each line)."""
     simple = to_simplified(text)  # same length: 來源：… matches and is sliced from the text as written
     for pattern in (_WHOLE, _LABELLED):
         match = pattern.match(simple)
@@ -103,6 +113,7 @@ def attribution_line(text: str) -> str | None:
     return None
 
 
+@text_cache()
 def lead_attribution(text: str) -> tuple[str, str] | None:
     """`（通讯员 王芳）3月1日，…` → ('（通讯员 王芳）', '通讯员 王芳'): the credit opening a paragraph.
 
@@ -122,6 +133,7 @@ def lead_attribution(text: str) -> tuple[str, str] | None:
     return None
 
 
+@text_cache()
 def org_of_attribution(attribution: str | None) -> str | None:
     """The organisation named by an attribution, if it names one (not a person)."""
     if not attribution:
@@ -151,6 +163,7 @@ _NATIONAL = re.compile(r"^(?:中国|全国|中华)")
 _BARE = ("省科协", "市科协", "县科协", "区科协", "州科协", "镇科协", "乡科协", "旗科协")
 
 
+@text_cache()
 def org_in_text(text: str | None) -> str | None:
     """The first named organisation in ``text``: it starts at a place name (遂宁市科协,
     成都市青白江区科协) or is national (中国科协); bare 市科协 does not name one."""

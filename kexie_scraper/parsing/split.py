@@ -30,6 +30,7 @@ from .attribution import (
 )
 from .blocks import BULLETS, Block
 from .hanzi import to_simplified
+from .memo import text_cache
 
 _SENTENCE_PUNCT = re.compile(r"[。！？；!?;]")
 _TITLE_END_BAD = tuple("，,、：:；;（(“")
@@ -46,6 +47,7 @@ _MAX_HEADLINE_LINES = 3
 _FIRST_CLAUSE = re.compile(r"^[^，,。；;：:]{0,40}[，,。；;：:]?[^，,。；;]{0,30}")
 
 
+@text_cache()
 def _lead_names_org(text: str) -> bool:
     """`9月18日，名山区科协在蒙顶山举办…`: the report's organisation stands in its first clauses."""
     match = _FIRST_CLAUSE.match(to_simplified(text))
@@ -124,6 +126,7 @@ class Split:
         return out + self.outro + self.dropped
 
 
+@text_cache()
 def is_title(text: str) -> bool:
     """A short line that reads as a headline rather than a sentence."""
     if len(text) == 2:  # 曲靖, 九江: a two-character headline is a place label or nothing
@@ -219,6 +222,7 @@ def _style(block: Block) -> tuple | None:
     return (block.bold, block.center, block.heading, block.font_size)
 
 
+@text_cache()
 def _closes(text: str) -> bool:
     return bool(attribution_line(text) or trailing_attribution(text))
 
@@ -347,6 +351,8 @@ def _by_attributions(blocks: list[Block]) -> tuple[list[str], list[Segment], lis
     return intro, segments, []
 
 
+# Cached: the titled and briefs rules ask it of the same paragraphs (text_cache).
+@text_cache()
 def _lead_org_of(text: str) -> str | None:
     match = _FIRST_CLAUSE.match(to_simplified(text))
     return org_in_text(match.group(0)) if match else None

@@ -20,17 +20,35 @@ _CJK_BREAK = re.compile(rf"(?<=[{_CJK}])\s*\n\s*(?=[{_CJK}])")
 _RUNS = re.compile(r"\s+")
 
 
+# What clean_line would change in an NFC text, besides two spaces in a row and a space at
+# either end (checked apart): a zero-width or control character, or whitespace other than
+# U+0020. One character class, so that the search scans at C speed: most paragraphs have
+# none, and proving it costs less than the two substitutions below. (``\s`` and
+# ``str.isspace`` are the same test; no whitespace character lies outside the BMP.)
+_OTHER_SPACES = "".join(c for c in map(chr, range(0x10000)) if c.isspace() and c != " ")
+_UNCLEAN = re.compile(_ZERO_WIDTH.pattern[:-1] + re.escape(_OTHER_SPACES) + "]")
+
+
 def clean_line(text: str) -> str:
     """One paragraph: NFC, odd spaces folded, zero-width dropped, trimmed, single-spaced."""
     if not text:
         return ""
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
+    if text[0] != " " and text[-1] != " " and "  " not in text and _UNCLEAN.search(text) is None:
+        return text  # already clean: what the substitutions below would return
     text = _ZERO_WIDTH.sub("", text)
     if "\n" in text:
         text = _CJK_BREAK.sub("", text)
     # \s covers NBSP, U+3000 and the other odd spaces: all fold to one ASCII space.
     return _RUNS.sub(" ", text).strip()
+
+
+def is_blank(value: str | bytes) -> bool:
+    """``not value.strip()``, without copying a whole page to learn it: a value that opens
+    with a character ``strip`` keeps is not blank (str and bytes each test the same
+    whitespace in ``isspace`` as in ``strip``)."""
+    return not value or (value[:1].isspace() and not value.strip())
 
 
 def clean_paragraphs(text: str) -> str:
