@@ -80,7 +80,6 @@ def trailing_attribution(text: str) -> tuple[str, str] | None:
     return (before, inner) if looks_like_attribution(inner) else None
 
 
-@text_cache()
 def is_place_name(text: str) -> bool:
     """The whole text is one place name: 南昌, 九江市, 青白江区."""
     simple = to_simplified(text)
@@ -92,12 +91,6 @@ def attribution_line(text: str) -> str | None:
     """A paragraph that is only an attribution: `(通讯员 张三)`, `供稿:某市科协`, `某区科协供稿`."""
     if len(text) > 45:
         return None
-    return _attribution_line(text)
-
-
-@text_cache()
-def _attribution_line(text: str) -> str | None:
-    """attribution_line of a short ``text`` (cached: every split rule asks it of each line)."""
     simple = to_simplified(text)  # same length: 來源：… matches and is sliced from the text as written
     for pattern in (_WHOLE, _LABELLED):
         match = pattern.match(simple)
@@ -113,7 +106,6 @@ def _attribution_line(text: str) -> str | None:
     return None
 
 
-@text_cache()
 def lead_attribution(text: str) -> tuple[str, str] | None:
     """`（通讯员 王芳）3月1日，…` → ('（通讯员 王芳）', '通讯员 王芳'): the credit opening a paragraph.
 

@@ -15,7 +15,7 @@ from ..items import Article, Bulletin, Region
 from . import identity, pagestate, regions
 from .attribution import org_of_attribution
 from .blocks import element_blocks, parse_html, text_blocks
-from .decode import decode_html, looks_binary, non_text_type
+from .decode import decode_html_utf8, looks_binary, non_text_type
 from .hanzi import to_simplified
 from .layouts import extract_fields
 from .metadata import strip_metadata
@@ -70,16 +70,16 @@ def parse_page(
             return _empty(bulletin, pagestate.EMPTY)
         if looks_binary(data) or non_text_type(content_type):
             return _empty(bulletin, pagestate.BINARY)
-        text, _ = decode_html(data, content_type)
+        text, _, utf8 = decode_html_utf8(data, content_type)
     else:
-        text = data
+        text, utf8 = data, None
     if is_blank(text):
         return _empty(bulletin, pagestate.EMPTY)
 
     if is_text:
         blocks, layout, fields = text_blocks(text), "text", None
     else:
-        tree = parse_html(text)
+        tree = parse_html(text, utf8)
         if tree is None:
             return _empty(bulletin, pagestate.EMPTY)
         fields = extract_fields(tree, text)

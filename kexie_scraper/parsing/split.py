@@ -47,7 +47,6 @@ _MAX_HEADLINE_LINES = 3
 _FIRST_CLAUSE = re.compile(r"^[^，,。；;：:]{0,40}[，,。；;：:]?[^，,。；;]{0,30}")
 
 
-@text_cache()
 def _lead_names_org(text: str) -> bool:
     """`9月18日，名山区科协在蒙顶山举办…`: the report's organisation stands in its first clauses."""
     match = _FIRST_CLAUSE.match(to_simplified(text))
@@ -126,7 +125,6 @@ class Split:
         return out + self.outro + self.dropped
 
 
-@text_cache()
 def is_title(text: str) -> bool:
     """A short line that reads as a headline rather than a sentence."""
     if len(text) == 2:  # 曲靖, 九江: a two-character headline is a place label or nothing
@@ -618,7 +616,12 @@ def _best_split(blocks: list[Block], page_title: str | None) -> Split:
             dropped = dropped + separators
         segments = _split_youxun(segments)
         outro = _take_outro(segments)
-        proposals.append((_support(segments), -order, contents + intro, segments, dropped, outro))
+        support = _support(segments)
+        proposals.append((support, -order, contents + intro, segments, dropped, outro))
+        if support == 1.0:
+            # Every item carries evidence: no later rule can do better, and a tie goes to
+            # the earlier rule, so this proposal wins whatever the others would say.
+            break
     proposals.sort(key=lambda p: (p[0], p[1]), reverse=True)
     if proposals:
         support, _, intro, segments, dropped, outro = proposals[0]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Zero-width and BOM characters carry no text; WeChat editors sprinkle them everywhere.
 # (A regex, not str.translate: translate with a table is ~10x slower on CJK strings.)
@@ -79,4 +80,32 @@ def hash_form(text: str) -> str:
     text = _FULLWIDTH_PUNCT.sub(" ", text)
     if not unicodedata.is_normalized("NFKC", text):
         text = unicodedata.normalize("NFKC", text)
-    return _HASH_DROP.sub("", text).lower()
+    return _drop_non_word(text).lower()
+
+
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
+def _drop_non_word(text: str) -> str:
+    """``_HASH_DROP.sub("", text)``: what is left is the characters it keeps, which the
+    explicit class of _bmp_word_runs finds ~3x faster in a text without astral characters."""
+    if _ASTRAL.search(text) is None:
+        return "".join(_bmp_word_runs().findall(text))
+    return _HASH_DROP.sub("", text)
+
+
+@lru_cache(maxsize=1)
+def _bmp_word_runs() -> re.Pattern[str]:
+    """Runs of the BMP characters that _HASH_DROP keeps, as ranges of code points. sre
+    tests such a class with a bitmap, where ``[\\s\\W_]`` costs up to four Unicode
+    property look-ups a character. Built from _HASH_DROP itself, character by character,
+    so the two agree on this Python's Unicode data (~30 ms, once)."""
+    ranges: list[list[int]] = []
+    for code in range(0x10000):
+        if _HASH_DROP.match(chr(code)):
+            continue
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    return re.compile("[" + "".join(f"\\u{a:04x}-\\u{b:04x}" for a, b in ranges) + "]+")
