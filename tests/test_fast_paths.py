@@ -88,6 +88,10 @@ def test_the_unclean_class_holds_every_space_but_u0020():
     spaces = [c for c in map(chr, range(0x110000)) if c.isspace()]
     assert all(ord(c) < 0x10000 for c in spaces)  # the class is built from the BMP only
     assert all(bool(text._UNCLEAN.match(c)) == (c != " ") for c in spaces)
+    # clean_line's whitespace-only shortcut: every space (NFC maps U+2000/U+2001 to spaces too).
+    for c in spaces:
+        assert text.clean_line(c * 3) == _plain_clean_line(c * 3) == "", hex(ord(c))
+    assert _plain_clean_line("".join(spaces)) == ""
 
 
 @settings(max_examples=1000, deadline=None)

@@ -32,7 +32,7 @@ _UNCLEAN = re.compile(_ZERO_WIDTH.pattern[:-1] + re.escape(_OTHER_SPACES) + "]")
 
 def clean_line(text: str) -> str:
     """One paragraph: NFC, odd spaces folded, zero-width dropped, trimmed, single-spaced."""
-    if not text:
+    if not text or text.isspace():  # the indentation between a page's tags: all folds away
         return ""
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
