@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -183,3 +184,52 @@ def test_stopping_at_a_certain_split_changes_no_split(monkeypatch):
     every_rule = [split.split_blocks(b) for b in pages]
     assert stopped == every_rule
     assert sum(s.confidence == 1.0 and len(s.segments) > 1 for s in stopped) > 50  # the shortcut was taken
+
+
+# --- the split's prefilters: each may only skip a regex that could not have matched ---------
+
+from kexie_scraper.parsing import attribution  # noqa: E402
+
+_CREDITISH = st.text(alphabet=st.sampled_from("文图摄影视频通讯员供字片科协学技术会张三李四王 、·/：:()（）。\n\t"), max_size=24)
+
+
+@settings(max_examples=4000, deadline=None)
+@given(_CREDITISH)
+def test_credit_prefilter_passes_every_line_a_credit_regex_matches(value):
+    if attribution._CREDIT.match(value) or attribution._ORG_PERSON.match(value) or attribution._ROLE_CREDITS.match(value):
+        assert attribution._may_be_credit_line(value)
+
+
+@pytest.mark.parametrize("line", ["张三 摄", "王五 摄影\n", "文/张三 图/李四", "图 李四", "晋安区科协 林志强", "视频：王五 文：张三", "某某学会 张三"])
+def test_credit_prefilter_passes_known_credits(line):
+    assert attribution._may_be_credit_line(line)
+    assert attribution.attribution_line(line)
+
+
+@settings(max_examples=4000, deadline=None)
+@given(_CREDITISH)
+def test_parenthesis_prefilter_passes_every_trailing_match(value):
+    if attribution._TRAILING.search(value):
+        assert attribution._ends_with_parenthesis(value)
+
+
+def _plain_toc_end(texts):
+    """split._toc_end without its early return."""
+    keys = [split._ENUMERATOR.sub("", t.lstrip(blocks.BULLETS).strip()).strip() for t in texts]
+    last = {key: i for i, key in enumerate(keys)}
+    for start in range(min(3, len(texts))):
+        end = start
+        while end < len(texts) and len(texts[end]) <= 48 and keys[end] and last[keys[end]] > end:
+            end += 1
+        if end - start >= 2 and all(last[key] >= end for key in keys[start:end]):
+            return end
+    return 0
+
+
+_LINES = st.lists(st.sampled_from(["本期要点", "一、南昌", "九江", "◆ 九江", "南昌", "", "x" * 49, "一、" + "y" * 47, "z" * 48]), max_size=9)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_LINES)
+def test_toc_end_equals_the_plain_scan(texts):
+    assert split._toc_end(texts) == _plain_toc_end(texts)

@@ -590,6 +590,10 @@ def _toc_end(texts: list[str]) -> int:
     more short lines in a row, each repeated further down as a headline (enumerators and
     bullets aside),
     after at most two lines (`本期要点`) that head it."""
+    # A contents needs two short lines in a row among the first four; most pages open
+    # with paragraphs, and then no line's key need be made.
+    if not any(len(texts[i]) <= 48 and len(texts[i + 1]) <= 48 for i in range(min(3, len(texts) - 1))):
+        return 0
     keys = [_ENUMERATOR.sub("", t.lstrip(BULLETS).strip()).strip() for t in texts]
     last = {key: i for i, key in enumerate(keys)}  # linear, however many lines repeat
     for start in range(min(3, len(texts))):
