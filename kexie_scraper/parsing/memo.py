@@ -6,7 +6,9 @@ names, credits and style attributes also recur from page to page. Caching the an
 string makes each question cost one dictionary look-up after the first time.
 
 Bounded twice, so memory stays flat over any crawl: ``maxsize`` entries at most, and
-strings longer than ``max_len`` (a whole oversized page in one paragraph) are never kept.
+strings longer than ``max_len`` (a whole oversized page in one paragraph) are never kept
+(by default at most 2,048 strings of 1,000 characters: a few MB per cache at worst, well
+under one for a crawl's usual paragraphs and names).
 Only functions whose result is immutable (str, tuple, bool, None) may be cached: every
 caller gets the same object back.
 """
@@ -18,10 +20,11 @@ from typing import Callable, TypeVar
 
 R = TypeVar("R")
 
-MAX_LEN = 2000
+MAX_SIZE = 2048
+MAX_LEN = 1000
 
 
-def text_cache(maxsize: int = 4096, max_len: int = MAX_LEN) -> Callable[[Callable[[str], R]], Callable[[str], R]]:
+def text_cache(maxsize: int = MAX_SIZE, max_len: int = MAX_LEN) -> Callable[[Callable[[str], R]], Callable[[str], R]]:
     def decorate(fn: Callable[[str], R]) -> Callable[[str], R]:
         cached = lru_cache(maxsize=maxsize)(fn)
 
