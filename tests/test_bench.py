@@ -147,3 +147,12 @@ def test_plot_draws_a_png(tmp_path):
     path = tmp_path / "scale.png"
     plot([{"n": 100, "seconds": 0.1, "peak_rss_mb": 80.0}, {"n": 1000, "seconds": 1.0, "peak_rss_mb": 81.0}], path)
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_parse_latency_without_a_crawl():
+    from kexie_scraper.bench.parse import parse_latency
+
+    report = parse_latency(pages=45, seed=3, sample=30, repeat=2)
+    assert report["parse_pages"] == 30 and report["repeat"] == 2
+    assert 0 < report["parse_ms_median"] <= report["parse_ms_p99"]
+    assert 0 < report["first_parse_ms_median"] <= report["first_parse_ms_p99"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -54,3 +55,181 @@ def test_image_share_prefilter_equals_the_regex(value):
 def test_a_page_with_a_nul_and_a_noncharacter_still_parses_to_its_text():
     tree = blocks.parse_html("<html><body><p>遂宁\x00市科协\uffff召开会议</p></body></html>")
     assert [b.text for b in blocks.element_blocks(tree.body)] == ["遂宁市科协召开会议"]
+
+
+# --- parse_page's speed-ups (kexie bench, parse_ms_median) -----------------------------------
+
+from kexie_scraper.bench.fixtures import _blocks, fixture_pages  # noqa: E402
+from kexie_scraper.bench.mirror import Mirror  # noqa: E402
+from kexie_scraper.parsing import decode, split  # noqa: E402
+from kexie_scraper.parsing.memo import text_cache  # noqa: E402
+
+_SPACEY = st.text(alphabet=st.sampled_from(" \u3000\xa0\t\n\r\x0b\x1c\x85\u2028\u200b\u00ad\x00\x7fab科协，e\u0301"), max_size=40)
+
+
+def _plain_clean_line(value: str) -> str:
+    """clean_line as it was before its already-clean shortcut."""
+    if not value:
+        return ""
+    if not unicodedata.is_normalized("NFC", value):
+        value = unicodedata.normalize("NFC", value)
+    value = text._ZERO_WIDTH.sub("", value)
+    if "\n" in value:
+        value = text._CJK_BREAK.sub("", value)
+    return text._RUNS.sub(" ", value).strip()
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.one_of(_TRICKY, _SPACEY))
+def test_clean_line_equals_the_plain_substitutions(value):
+    assert text.clean_line(value) == _plain_clean_line(value)
+
+
+def test_the_unclean_class_holds_every_space_but_u0020():
+    spaces = [c for c in map(chr, range(0x110000)) if c.isspace()]
+    assert all(ord(c) < 0x10000 for c in spaces)  # the class is built from the BMP only
+    assert all(bool(text._UNCLEAN.match(c)) == (c != " ") for c in spaces)
+    # clean_line's whitespace-only shortcut: every space (NFC maps U+2000/U+2001 to spaces too).
+    for c in spaces:
+        assert text.clean_line(c * 3) == _plain_clean_line(c * 3) == "", hex(ord(c))
+    assert _plain_clean_line("".join(spaces)) == ""
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.one_of(_SPACEY, st.binary(max_size=12), st.builds(bytes.strip, st.binary(max_size=12))))
+def test_is_blank_equals_strip(value):
+    assert text.is_blank(value) == (not value.strip())
+
+
+def test_the_bmp_word_class_keeps_exactly_what_hash_drop_keeps():
+    runs = text._bmp_word_runs()
+    for code in range(0x10000):
+        char = chr(code)
+        assert (runs.fullmatch(char) is not None) == (text._HASH_DROP.match(char) is None), hex(code)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.one_of(_TRICKY, _SPACEY))
+def test_drop_non_word_equals_the_regex(value):
+    assert text._drop_non_word(value) == text._HASH_DROP.sub("", value)
+
+
+_PAGE_PARTS = st.sampled_from([
+    b"<p>", b"</p>", "\u79d1\u534f".encode(), "\u79d1\u5354".encode("big5"), "\u79d1".encode("gb18030"), b"\xef\xbb\xbf",
+    b"<?xml version='1.0'?>", b"  ", b"\xff", b"\xe4\xb8", b"\x00", b"abc", b'<meta charset="gbk">',
+    b'<meta charset="utf-8">', "\ufffd".encode(),
+])
+_CONTENT_TYPES = st.sampled_from([None, "text/html", "text/html; charset=utf-8", "text/html; charset=gbk",
+                                  "text/html; charset=ISO-8859-1", "text/html; charset=big5"])
+
+
+def _plain_decode_html(body: bytes, content_type: str | None) -> tuple[str, str]:
+    """decode_html as it was before it could hand back the page's own bytes."""
+    encoding, value = decode.html_to_unicode(content_type, body)
+    better = decode.better_encoding(body, content_type, value)
+    if better and better != encoding:
+        encoding, value = better, decode.to_unicode(body, better)
+    return decode._XML_DECL.sub("", value, count=1), encoding
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(_PAGE_PARTS, max_size=8).map(b"".join), _CONTENT_TYPES)
+def test_decode_hands_back_the_body_only_when_it_is_the_text_in_utf8(body, content_type):
+    value, encoding, utf8 = decode.decode_html_utf8(body, content_type)
+    assert (value, encoding) == _plain_decode_html(body, content_type)
+    if utf8 is not None:
+        assert utf8 == value.encode("utf-8")
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.text(alphabet=st.sampled_from("font-weight:bold;size12.5pxemrtext-align:center display:none 7008 FONT-WEIGHT"), max_size=60))
+def test_style_hints_equal_the_regexes(style):
+    hints = blocks._style_hints(style)
+    assert hints.bold == bool(blocks._BOLD_STYLE.search(style))
+    assert hints.font_px == blocks._font_px(style)
+    assert hints.hidden == ("display:none" in style.replace(" ", "").lower())
+    assert hints.center == bool(blocks._CENTER_STYLE.search(style))
+
+
+def test_text_cache_is_bounded_and_never_keeps_a_long_string():
+    calls = []
+
+    @text_cache(maxsize=4, max_len=10)
+    def upper(value):
+        calls.append(value)
+        return value.upper()
+
+    for i in range(100):
+        assert upper(str(i)) == str(i).upper()
+    assert upper.cache_info().currsize == 4
+    assert upper("99") == "99" and calls.count("99") == 1  # a recent one: answered from the cache
+    long = "x" * 11
+    upper(long), upper(long)
+    assert calls.count(long) == 2
+
+
+def _split_pages():
+    """The blocks of every fixture page and of 120 mirror pages, as parse_page splits them."""
+    pages = [_blocks(data, ctype, is_text) for _, data, ctype, is_text in fixture_pages()]
+    mirror = Mirror(120, 6)
+    for i in mirror.article_ids():
+        pages.append(_blocks(mirror.article(i).body, "text/html; charset=utf-8", False))
+    return pages
+
+
+def test_stopping_at_a_certain_split_changes_no_split(monkeypatch):
+    pages = _split_pages()
+    stopped = [split.split_blocks(b) for b in pages]
+    monkeypatch.setattr(split, "STOP_WHEN_CERTAIN", False)
+    every_rule = [split.split_blocks(b) for b in pages]
+    assert stopped == every_rule
+    assert sum(s.confidence == 1.0 and len(s.segments) > 1 for s in stopped) > 50  # the shortcut was taken
+
+
+# --- the split's prefilters: each may only skip a regex that could not have matched ---------
+
+from kexie_scraper.parsing import attribution  # noqa: E402
+
+_CREDITISH = st.text(alphabet=st.sampled_from("文图摄影视频通讯员供字片科协学技术会张三李四王 、·/：:()（）。\n\t"), max_size=24)
+
+
+@settings(max_examples=4000, deadline=None)
+@given(_CREDITISH)
+def test_credit_prefilter_passes_every_line_a_credit_regex_matches(value):
+    if attribution._CREDIT.match(value) or attribution._ORG_PERSON.match(value) or attribution._ROLE_CREDITS.match(value):
+        assert attribution._may_be_credit_line(value)
+
+
+@pytest.mark.parametrize("line", ["张三 摄", "王五 摄影\n", "文/张三 图/李四", "图 李四", "晋安区科协 林志强", "视频：王五 文：张三", "某某学会 张三"])
+def test_credit_prefilter_passes_known_credits(line):
+    assert attribution._may_be_credit_line(line)
+    assert attribution.attribution_line(line)
+
+
+@settings(max_examples=4000, deadline=None)
+@given(_CREDITISH)
+def test_parenthesis_prefilter_passes_every_trailing_match(value):
+    if attribution._TRAILING.search(value):
+        assert attribution._ends_with_parenthesis(value)
+
+
+def _plain_toc_end(texts):
+    """split._toc_end without its early return."""
+    keys = [split._ENUMERATOR.sub("", t.lstrip(blocks.BULLETS).strip()).strip() for t in texts]
+    last = {key: i for i, key in enumerate(keys)}
+    for start in range(min(3, len(texts))):
+        end = start
+        while end < len(texts) and len(texts[end]) <= 48 and keys[end] and last[keys[end]] > end:
+            end += 1
+        if end - start >= 2 and all(last[key] >= end for key in keys[start:end]):
+            return end
+    return 0
+
+
+_LINES = st.lists(st.sampled_from(["本期要点", "一、南昌", "九江", "◆ 九江", "南昌", "", "x" * 49, "一、" + "y" * 47, "z" * 48]), max_size=9)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_LINES)
+def test_toc_end_equals_the_plain_scan(texts):
+    assert split._toc_end(texts) == _plain_toc_end(texts)

@@ -12,6 +12,7 @@ import re
 
 from . import regions
 from .hanzi import to_simplified
+from .memo import text_cache
 
 SENTENCE_END = "。！？!?”’」』…）)】．."
 _TRAILING = re.compile(r"[(（]\s*([^()（）\n]{1,40}?)\s*[)）]\s*$")
@@ -65,8 +66,12 @@ def _looks_like_attribution(inner: str) -> bool:
     return bool(_PERSONS.match(bare))
 
 
+# Cached: each split rule asks this of the same closing paragraphs again (text_cache).
+@text_cache()
 def trailing_attribution(text: str) -> tuple[str, str] | None:
     """`…精神家园。(李华)` → ('…精神家园。', '李华'); None when the paragraph has none."""
+    if not _ends_with_parenthesis(text):
+        return None  # most paragraphs: no need to try _TRAILING at each of their brackets
     match = _TRAILING.search(text)
     if not match:
         return None
@@ -75,6 +80,29 @@ def trailing_attribution(text: str) -> tuple[str, str] | None:
         return None
     inner = match.group(1).strip()
     return (before, inner) if looks_like_attribution(inner) else None
+
+
+def _ends_with_parenthesis(text: str) -> bool:
+    """Does ``text`` end in `)` or `）`, trailing whitespace aside, as _TRAILING requires?"""
+    end = text[-1:]
+    if end.isspace():
+        end = text.rstrip()[-1:]
+    return end in (")", "）")
+
+
+def _may_be_credit_line(simple: str) -> bool:
+    """Could _CREDIT, _ORG_PERSON or _ROLE_CREDITS match? Each needs a character that
+    these cheap tests look for (a role word first, 摄/影/图/文 last, an org word), and
+    proving a short line none of them this way costs less than their backtracking."""
+    end = simple[:-1] if simple.endswith("\n") else simple  # `$` matches before a final newline too
+    return simple[:1] in _CREDIT_FIRST or end[-1:] in _CREDIT_LAST or "协" in simple or "学会" in simple
+
+
+# _CREDIT starts with 文/图/摄 (文/图, 图/文, 摄影, 文, 图) or ends with 摄/影/图/文 (摄, 摄影,
+# 文/图, 图/文, 文图, 供图); _ROLE_CREDITS starts with 文字, 文, 图片, 图, 摄影, 视频 or 通讯员;
+# _ORG_PERSON holds 科协, 科学技术协会, 协会 or 学会. (Empty strings are in no tuple.)
+_CREDIT_FIRST = ("文", "图", "摄", "视", "通")
+_CREDIT_LAST = ("摄", "影", "图", "文")
 
 
 def is_place_name(text: str) -> bool:
@@ -98,7 +126,7 @@ def attribution_line(text: str) -> str | None:
     match = _SUFFIXED.match(simple)
     if match and ORG_SUFFIX.search(match.group(1)):
         return text.strip()
-    if _CREDIT.match(simple) or _ORG_PERSON.match(simple) or _ROLE_CREDITS.match(simple):
+    if _may_be_credit_line(simple) and (_CREDIT.match(simple) or _ORG_PERSON.match(simple) or _ROLE_CREDITS.match(simple)):
         return text.strip()
     return None
 
@@ -122,6 +150,7 @@ def lead_attribution(text: str) -> tuple[str, str] | None:
     return None
 
 
+@text_cache()
 def org_of_attribution(attribution: str | None) -> str | None:
     """The organisation named by an attribution, if it names one (not a person)."""
     if not attribution:
@@ -151,6 +180,7 @@ _NATIONAL = re.compile(r"^(?:中国|全国|中华)")
 _BARE = ("省科协", "市科协", "县科协", "区科协", "州科协", "镇科协", "乡科协", "旗科协")
 
 
+@text_cache()
 def org_in_text(text: str | None) -> str | None:
     """The first named organisation in ``text``: it starts at a place name (遂宁市科协,
     成都市青白江区科协) or is national (中国科协); bare 市科协 does not name one."""

@@ -11,10 +11,12 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from lxml import etree, html
 
-from .text import clean_line
+from .memo import text_cache
+from .text import clean_line, is_blank
 
 BULLETS = "◆●▲△•■□★☆◇○▶►▪◎◼◾·▍▌"
 
@@ -59,6 +61,40 @@ def _font_px(style: str) -> float | None:
     return {"pt": value * 4 / 3, "em": value * 16, "rem": value * 16}.get(unit, value)
 
 
+class _StyleHints(NamedTuple):
+    bold: bool
+    font_px: float | None
+    hidden: bool
+    center: bool
+
+
+# Pages repeat a handful of style attributes on every paragraph and span (WeChat's editor,
+# a CMS's template): each is read by four regexes once, then looked up.
+@text_cache(maxsize=1024, max_len=500)
+def _style_hints(style: str) -> _StyleHints:
+    return _StyleHints(
+        bold=bool(_BOLD_STYLE.search(style)),
+        font_px=_font_px(style),
+        hidden="display:none" in style.replace(" ", "").lower(),
+        center=bool(_CENTER_STYLE.search(style)),
+    )
+
+
+# Tag → the lower-case local name the walk compares (`{ns}P` → `p`). A page has a few dozen
+# distinct tags; the map stops growing at _MAX_TAG_NAMES so a page of invented ones can't bloat it.
+_TAG_NAMES: dict[str, str] = {}
+_MAX_TAG_NAMES = 512
+
+
+def _tag_name(tag: str) -> str:
+    name = _TAG_NAMES.get(tag)
+    if name is None:
+        name = tag.rsplit("}", 1)[-1].lower()
+        if len(_TAG_NAMES) < _MAX_TAG_NAMES:
+            _TAG_NAMES[tag] = name
+    return name
+
+
 class _Walker:
     """Collects blocks from an element tree in document order."""
 
@@ -71,7 +107,7 @@ class _Walker:
         if not self._chunks:
             return
         chunks, self._chunks = self._chunks, []
-        text = clean_line("".join(c[0] for c in chunks))
+        text = clean_line("".join([c[0] for c in chunks]))
         if not text:
             return
         total = bold_chars = 0
@@ -89,8 +125,8 @@ class _Walker:
 
     def walk(self, el: etree._Element, bold: bool, center: bool, heading: int, size: float | None,
              depth: int = 0) -> None:
-        tag = el.tag if isinstance(el.tag, str) else ""
-        tag = tag.rsplit("}", 1)[-1].lower()
+        tag = el.tag
+        tag = _tag_name(tag) if isinstance(tag, str) else ""  # comments, PIs, entities: no tag
         if not tag or tag in _SKIP_TAGS or depth > MAX_DEPTH:
             return
         if tag == "br":
@@ -101,23 +137,27 @@ class _Walker:
                 self._image = True
             return
         style = el.get("style") or ""
-        if style:
-            bold = bold or bool(_BOLD_STYLE.search(style))
-            size = _font_px(style) or size
-            if "display:none" in style.replace(" ", "").lower():
+        hints = _style_hints(style) if style else None
+        if hints is not None:
+            bold = bold or hints.bold
+            size = hints.font_px or size
+            if hints.hidden:
                 return
         bold = bold or tag in _BOLD_TAGS
         is_block = tag in _BLOCK_TAGS
         if is_block:
             self.flush(center, heading)
-            center = center or bool(_CENTER_STYLE.search(style)) or (el.get("align") or "").lower() == "center" or tag == "center"
+            center = center or (hints is not None and hints.center) or (el.get("align") or "").lower() == "center" or tag == "center"
             heading = _HEADINGS.get(tag, heading)
-        if el.text:
-            self._chunks.append((el.text, bold, size))
+        # .text and .tail are read once each: lxml builds a new str from the tree on every read.
+        text = el.text
+        if text:
+            self._chunks.append((text, bold, size))
         for child in el:
             self.walk(child, bold, center, heading, size, depth + 1)
-            if child.tail:
-                self._chunks.append((child.tail, bold, size))
+            tail = child.tail
+            if tail:
+                self._chunks.append((tail, bold, size))
         if is_block:
             self.flush(center, heading)
 
@@ -167,24 +207,30 @@ def xml_safe(text: str) -> str:
     return _NOT_XML.sub("", text)
 
 
-def _xml_safe_utf8(text: str) -> bytes:
+def _xml_safe_utf8(text: str, utf8: bytes | None = None) -> bytes:
     """``xml_safe(text)`` as UTF-8. Almost every page has none of those characters, and
     proving that (a C-speed ``translate`` of the encoded bytes, two character searches in
-    the str) costs a tenth of the regex, which runs only when one is there."""
-    try:
-        data = text.encode("utf-8")
-    except UnicodeEncodeError:  # lone surrogates
-        return xml_safe(text).encode("utf-8")
+    the str) costs a tenth of the regex, which runs only when one is there.
+    ``utf8``: ``text`` in UTF-8 already (the page's own bytes), or None."""
+    if utf8 is not None:
+        data = utf8
+    else:
+        try:
+            data = text.encode("utf-8")
+        except UnicodeEncodeError:  # lone surrogates
+            return xml_safe(text).encode("utf-8")
     if len(data.translate(None, _C0_BYTES)) != len(data) or "\ufffe" in text or "\uffff" in text:
         return xml_safe(text).encode("utf-8")
     return data
 
 
-def parse_html(text: str) -> etree._Element | None:
-    """An lxml tree, or None when there is nothing parseable (empty or binary)."""
-    if not text or not text.strip():
+def parse_html(text: str, utf8: bytes | None = None) -> etree._Element | None:
+    """An lxml tree, or None when there is nothing parseable (empty or binary).
+
+    ``utf8``: exactly ``text`` in UTF-8, when the caller has it (decode_html_utf8)."""
+    if is_blank(text):
         return None
     try:
-        return html.document_fromstring(_xml_safe_utf8(text), parser=_parser())
+        return html.document_fromstring(_xml_safe_utf8(text, utf8), parser=_parser())
     except (etree.ParserError, ValueError):
         return None

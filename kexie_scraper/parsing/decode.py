@@ -14,6 +14,7 @@ A wrong header still wins there. Two repairs, in order:
 
 from __future__ import annotations
 
+import codecs
 import re
 
 from w3lib.encoding import (
@@ -31,11 +32,25 @@ _SINGLE_BYTE = ("cp125", "windows125", "iso8859", "latin", "ascii", "mac", "koi8
 
 def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]:
     """(text, encoding). Never raises on arbitrary bytes."""
+    text, encoding, _ = decode_html_utf8(body, content_type)
+    return text, encoding
+
+
+def decode_html_utf8(body: bytes, content_type: str | None = None) -> tuple[str, str, bytes | None]:
+    """decode_html's (text, encoding), and ``body`` itself when it is exactly ``text`` in
+    UTF-8 (else None): lxml is handed those bytes, and a 40 KB page need not be encoded
+    again. That holds when the text is ``body.decode("utf-8", "replace")`` with nothing
+    replaced (no U+FFFD: every byte sequence was valid) and nothing cut off (no BOM, no
+    XML declaration)."""
     encoding, text = html_to_unicode(content_type, body)
     better = better_encoding(body, content_type, text)
     if better and better != encoding:
         encoding, text = better, to_unicode(body, better)
-    return _XML_DECL.sub("", text, count=1), encoding
+    declaration = _XML_DECL.match(text)  # what sub(count=1) of an ^-anchored pattern removes
+    if declaration:
+        return text[declaration.end():], encoding, None
+    same = encoding == "utf-8" and not body.startswith(codecs.BOM_UTF8) and "\ufffd" not in text
+    return text, encoding, body if same else None
 
 
 def better_encoding(body: bytes, content_type: str | None, text: str) -> str | None:

@@ -15,12 +15,12 @@ from ..items import Article, Bulletin, Region
 from . import identity, pagestate, regions
 from .attribution import org_of_attribution
 from .blocks import element_blocks, parse_html, text_blocks
-from .decode import decode_html, looks_binary, non_text_type
+from .decode import decode_html_utf8, looks_binary, non_text_type
 from .hanzi import to_simplified
 from .layouts import extract_fields
 from .metadata import strip_metadata
 from .split import Segment, lead_org, split_blocks
-from .text import clean_line, hash_form
+from .text import clean_line, hash_form, is_blank
 from .urls import canonical_url, canonical_wechat_url, is_safe_http_url
 
 _JS_CONTENT = CSSSelector("#js_content")
@@ -66,20 +66,20 @@ def parse_page(
     if by_url:  # e.g. WeChat's captcha wall, whatever its body says
         return _empty(bulletin, by_url)
     if isinstance(data, bytes):
-        if not data.strip():
+        if is_blank(data):
             return _empty(bulletin, pagestate.EMPTY)
         if looks_binary(data) or non_text_type(content_type):
             return _empty(bulletin, pagestate.BINARY)
-        text, _ = decode_html(data, content_type)
+        text, _, utf8 = decode_html_utf8(data, content_type)
     else:
-        text = data
-    if not text.strip():
+        text, utf8 = data, None
+    if is_blank(text):
         return _empty(bulletin, pagestate.EMPTY)
 
     if is_text:
         blocks, layout, fields = text_blocks(text), "text", None
     else:
-        tree = parse_html(text)
+        tree = parse_html(text, utf8)
         if tree is None:
             return _empty(bulletin, pagestate.EMPTY)
         fields = extract_fields(tree, text)
@@ -115,11 +115,13 @@ def parse_page(
     key = identity.bulletin_key(url, bulletin.original_url)
     bulletin.id = identity.bulletin_id(key) if key else None
     province = regions.province_from_publisher(to_simplified(bulletin.publisher or ""))
+    # Each segment's paragraphs are cleaned once, for this test and for the article's body.
+    bodies = [(seg, [line for line in map(clean_line, seg.blocks) if line]) for seg in split.segments]
     # A segment with neither title nor body text (a lone credit, punctuation) is no article.
-    segments = [seg for seg in split.segments if seg.title or any(clean_line(x) for x in seg.blocks)]
+    segments = [(seg, lines) for seg, lines in bodies if seg.title or lines]
     articles = [
-        _article(seg, position, bulletin, key, province)
-        for position, seg in enumerate(segments, start=1)
+        _article(seg, lines, position, bulletin, key, province)
+        for position, (seg, lines) in enumerate(segments, start=1)
     ]
     bulletin.article_count = len(articles)
     return ParseResult(pagestate.OK, bulletin, articles, layout, meta.dropped)
@@ -134,8 +136,9 @@ def _empty(bulletin: Bulletin, state: str, layout: str | None = None, dropped: l
     return ParseResult(state, bulletin, [], layout, dropped or [])
 
 
-def _article(seg: Segment, position: int, bulletin: Bulletin, key: str, province: str | None) -> Article:
-    body = "\n".join(b for b in (clean_line(x) for x in seg.blocks) if b)
+def _article(seg: Segment, lines: list[str], position: int, bulletin: Bulletin, key: str, province: str | None) -> Article:
+    """``lines``: the segment's paragraphs, cleaned, empty ones left out."""
+    body = "\n".join(lines)
     org = org_of_attribution(seg.attribution) or lead_org(seg)
     first = seg.blocks[0] if seg.blocks else None
     texts = [to_simplified(t) if t else t for t in (org, seg.title, seg.attribution, first)]

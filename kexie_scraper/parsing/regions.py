@@ -42,6 +42,8 @@ import ahocorasick
 
 from kexie_scraper.items import Region
 
+from .memo import text_cache
+
 __all__ = [
     "Division",
     "base_stem",
@@ -498,6 +500,7 @@ def division(code: str) -> Division | None:
     return _load().divisions.get(code.strip().ljust(6, "0"))
 
 
+@text_cache()  # a crawl sees a few hundred publishers, each on every one of its pages
 def province_from_publisher(publisher: str | None) -> str | None:
     """The province a publisher belongs to: 四川科协 → 四川省, 德阳市科协 → 四川省, 中国科协 → None."""
     if not publisher:
@@ -513,15 +516,19 @@ def recognize(texts: Sequence[str | None], province_hint: str | None = None) -> 
     """
     idx = _load()
     hint = _hint_code(idx, province_hint)
-    norm = [t for t in (_normalize(t) for t in texts if t) if t]
-    for i, text in enumerate(norm):
-        found = _mentions(idx, text)
+    texts = [t for t in texts if t]
+    # Each text is normalised only when reached: the first one that names a place usually
+    # decides, and the later ones (a whole paragraph) are read only to settle an ambiguity.
+    for i, raw in enumerate(texts):
+        text = _normalize(raw)
+        found = _known_mentions(text) if text else ()
         if not found:
             continue
         same_text = others = None
         if any(len(m[2]) > 1 for m in found):
             same_text = _Places(idx, found)
-            others = _Places(idx, [m for t in norm[i + 1 :] for m in _mentions(idx, t)])
+            rest = [t for t in (_normalize(t) for t in texts[i + 1 :]) if t]
+            others = _Places(idx, [m for t in rest for m in _known_mentions(t)])
         best: tuple[str, str | None] | None = None
         seen: set[int] = set()
         for m in found:
@@ -548,4 +555,11 @@ def place_mentions(text: str | None) -> list[str]:
     if not text:
         return []
     norm = _normalize(text)
-    return [norm[s:e] for s, e, _ in _mentions(_load(), norm)] if norm else []
+    return [norm[s:e] for s, e, _ in _known_mentions(norm)] if norm else []
+
+
+@text_cache()
+def _known_mentions(text: str) -> tuple[Mention, ...]:
+    """``_mentions`` of a normalised text, cached: organisation names and credits recur in
+    every split rule and on every page. A tuple, as every caller shares it."""
+    return tuple(_mentions(_load(), text))

@@ -30,6 +30,7 @@ from .attribution import (
 )
 from .blocks import BULLETS, Block
 from .hanzi import to_simplified
+from .memo import text_cache
 
 _SENTENCE_PUNCT = re.compile(r"[。！？；!?;]")
 _TITLE_END_BAD = tuple("，,、：:；;（(“")
@@ -219,6 +220,7 @@ def _style(block: Block) -> tuple | None:
     return (block.bold, block.center, block.heading, block.font_size)
 
 
+@text_cache()
 def _closes(text: str) -> bool:
     return bool(attribution_line(text) or trailing_attribution(text))
 
@@ -347,6 +349,8 @@ def _by_attributions(blocks: list[Block]) -> tuple[list[str], list[Segment], lis
     return intro, segments, []
 
 
+# Cached: the titled and briefs rules ask it of the same paragraphs (text_cache).
+@text_cache()
 def _lead_org_of(text: str) -> str | None:
     match = _FIRST_CLAUSE.match(to_simplified(text))
     return org_in_text(match.group(0)) if match else None
@@ -528,6 +532,11 @@ _RULES = (
 )
 
 
+# Whether _best_split stops at the first proposal with support 1.0 (the result is the same;
+# tests turn it off to compare against every rule run).
+STOP_WHEN_CERTAIN = True
+
+
 def _support(segments: list[Segment]) -> float:
     if len(segments) < 2:
         return 0.0
@@ -581,6 +590,10 @@ def _toc_end(texts: list[str]) -> int:
     more short lines in a row, each repeated further down as a headline (enumerators and
     bullets aside),
     after at most two lines (`本期要点`) that head it."""
+    # A contents needs two short lines in a row among the first four; most pages open
+    # with paragraphs, and then no line's key need be made.
+    if not any(len(texts[i]) <= 48 and len(texts[i + 1]) <= 48 for i in range(min(3, len(texts) - 1))):
+        return 0
     keys = [_ENUMERATOR.sub("", t.lstrip(BULLETS).strip()).strip() for t in texts]
     last = {key: i for i, key in enumerate(keys)}  # linear, however many lines repeat
     for start in range(min(3, len(texts))):
@@ -612,7 +625,12 @@ def _best_split(blocks: list[Block], page_title: str | None) -> Split:
             dropped = dropped + separators
         segments = _split_youxun(segments)
         outro = _take_outro(segments)
-        proposals.append((_support(segments), -order, contents + intro, segments, dropped, outro))
+        support = _support(segments)
+        proposals.append((support, -order, contents + intro, segments, dropped, outro))
+        if support == 1.0 and STOP_WHEN_CERTAIN:
+            # Every item carries evidence: no later rule can do better, and a tie goes to
+            # the earlier rule, so this proposal wins whatever the others would say.
+            break
     proposals.sort(key=lambda p: (p[0], p[1]), reverse=True)
     if proposals:
         support, _, intro, segments, dropped, outro = proposals[0]

@@ -9,12 +9,16 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
 
+from .memo import text_cache
+
 _WECHAT_HOSTS = {"mp.weixin.qq.com"}
 # The four parameters that identify a WeChat article; aliases seen in the wild map onto them.
 _WECHAT_KEYS = {"__biz": "__biz", "mid": "mid", "appmsgid": "mid", "idx": "idx", "itemidx": "idx", "sn": "sn", "sign": "sn"}
 _WECHAT_ORDER = ("__biz", "mid", "idx", "sn")
 
 
+# Cached: a page's original URL is unescaped for its canonical form and again for its key.
+@text_cache(maxsize=1024)
 def unescape_url(url: str) -> str:
     """Undo the escaping that HTML and JS strings put on '&' (``&amp;``, ``\\x26amp;``, ``\\x26``)."""
     url = url.strip().replace("\\x26", "&").replace("\\u0026", "&")
