@@ -233,3 +233,138 @@ _LINES = st.lists(st.sampled_from(["本期要点", "一、南昌", "九江", "�
 @given(_LINES)
 def test_toc_end_equals_the_plain_scan(texts):
     assert split._toc_end(texts) == _plain_toc_end(texts)
+
+
+# --- URLs -------------------------------------------------------------------------------------
+
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit  # noqa: E402
+
+from w3lib.url import canonicalize_url  # noqa: E402
+
+from kexie_scraper.parsing import urls  # noqa: E402
+
+_URL_CHARS = st.sampled_from(list("aAzZ09_.~-=&#/?;:%+@ \t\n\r") + ["&amp;", "&amp", "&copy", "&not", "&#38;", "&#x26;",
+                                                                        "\\x26", "\\u0026", "xn--", "mp.weixin.qq.com", "é", "科",
+                                                                        "..", "//", "/./", "/../", ":80", "mid=", "__biz=", "idx=", "sn="])
+_URLS = st.builds(
+    lambda scheme, host, rest: scheme + host + "".join(rest),
+    st.sampled_from(["https://", "http://", "HTTP://", "ftp://", "", "https:/"]),
+    st.sampled_from(["www.scimall.org.cn", "mp.weixin.qq.com", "MP.weixin.qq.com", "a-b.c", "a..b", "a.-b", "xn--fiqs8s.cn",
+                     "1.2.3.4", "[::1]", "x" * 70 + ".cn", "user@h.cn", "h.cn:8080", "", "科协.cn"]),
+    st.lists(_URL_CHARS, max_size=30),
+)
+
+
+def _plain_unescape_url(url: str) -> str:
+    url = url.strip().replace("\\x26", "&").replace("\\u0026", "&")
+    prev = None
+    while prev != url:
+        prev, url = url, html.unescape(url)
+    return url
+
+
+def _plain_wechat_params(query: str) -> dict[str, str]:
+    params: dict[str, str] = {}
+    for key, value in parse_qsl(query, keep_blank_values=False):
+        name = urls._WECHAT_KEYS.get(key)
+        if name and name not in params:
+            params[name] = value
+    return params
+
+
+def _plain_canonical_wechat_url(url: str) -> str | None:
+    parts = urlsplit(_plain_unescape_url(url))
+    if parts.hostname not in urls._WECHAT_HOSTS:
+        return None
+    if parts.path.startswith("/s/") and len(parts.path) > 3:
+        return urlunsplit(("https", "mp.weixin.qq.com", parts.path, "", ""))
+    params = _plain_wechat_params(parts.query)
+    if not all(k in params for k in ("__biz", "mid", "idx")):
+        return None
+    query = urlencode([(k, params[k]) for k in urls._WECHAT_ORDER if k in params], safe="=")
+    return urlunsplit(("https", "mp.weixin.qq.com", "/s", query, ""))
+
+
+def _plain_canonical_url(url: str) -> str:
+    return _plain_canonical_wechat_url(url) or canonicalize_url(_plain_unescape_url(url), keep_fragments=False)
+
+
+def _outcome(fn, *args):
+    try:
+        return fn(*args)
+    except Exception as exc:  # the fast path must fail where the plain one does
+        return type(exc)
+
+
+import html  # noqa: E402
+
+_URL_SAMPLES = [
+    "https://www.scimall.org.cn/article/detail?id=8000001",
+    "https://www.scimall.org.cn/article/detail?id=1&b=2&a=3&a=1#top",
+    "http://a.b/?b=&a=",
+    "https://a.b",
+    "https://a.b?x=1",
+    "https://a.b/./c",
+    "https://a.b/x/../c",
+    "https://a.b//c",
+    "https://xn--fiqs8s.cn/a",
+    "https://" + "x" * 70 + ".cn/a",
+    "https://a..b/c",
+    "https://mp.weixin.qq.com/s?__biz=MzA==&mid=1&idx=2&sn=abc&chksm=1#rd",
+    "https://mp.weixin.qq.com/s?__biz=MzA==&amp;mid=1&amp;idx=2&amp;sn=abc&amp;chksm=1#rd",
+    "https://mp.weixin.qq.com/s?__biz=MzA%3D%3D&mid=1&idx=2&sn=a+b",
+    "https://mp.weixin.qq.com/s?__biz=MzA==&mid=&mid=3&idx=2&appmsgid=9&itemidx=1&sign=x",
+    "https://mp.weixin.qq.com/s?__biz=MzA==&mid=1&idx=2&copy=1&not=2",
+    "https://mp.weixin.qq.com/s/AbC-12_x",
+    "https://a.b/p?q=1&amp;r=2&copy=3&notit=4&#38;&#x26;",
+    " https://a.b/p?x=1\\x26y=2 ",
+    "https://a.b/%7euser?q=%41",
+]
+
+
+@pytest.mark.parametrize("url", _URL_SAMPLES)
+def test_url_fast_paths_on_samples(url):
+    assert urls.unescape_url.uncached(url) == _plain_unescape_url(url)
+    assert _outcome(urls.canonical_wechat_url, url) == _outcome(_plain_canonical_wechat_url, url)
+    assert _outcome(urls.canonical_url.__wrapped__, url) == _outcome(_plain_canonical_url, url)
+
+
+@settings(max_examples=4000, deadline=None)
+@given(_URLS)
+def test_url_fast_paths_equal_the_plain_definitions(url):
+    assert urls.unescape_url.uncached(url) == _plain_unescape_url(url)
+    assert _outcome(urls.canonical_wechat_url, url) == _outcome(_plain_canonical_wechat_url, url)
+    assert _outcome(urls.canonical_url.__wrapped__, url) == _outcome(_plain_canonical_url, url)
+    query = urlsplit(url).query if "[" not in url else url
+    assert urls._wechat_params(query) == _plain_wechat_params(query)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(list("&#;amp copy not ltx=1\n") + ["&amp", "&AMP", "&notin", "&#x26", "&#38", "&sup1", "&frac12"]), max_size=20).map("".join))
+def test_unescape_prefilter_equals_html_unescape(value):
+    assert urls.unescape_url.uncached(value) == _plain_unescape_url(value)
+
+
+# URLs near the edge of _SIMPLE_URL: most take the fast path, the rest just miss it.
+_NEAR_SIMPLE = st.builds(
+    lambda scheme, host, path, query, frag: scheme + host + path + query + frag,
+    st.sampled_from(["https://", "http://"]),
+    st.lists(st.sampled_from(["a", "z9", "-", ".", "xn--p", "www", "cn", "A"]), min_size=1, max_size=6).map("".join),
+    st.lists(st.sampled_from(["/", "a", ".", "..", "~", "_", "-", "Z", "%41"]), max_size=8).map("".join),
+    st.lists(st.sampled_from(["?", "&", "=", "a", "b", "1", "", "~", ".", "+"]), max_size=10).map("".join),
+    st.sampled_from(["", "#", "#rd", "#a=b&c", "#x y"]),
+)
+
+
+@settings(max_examples=4000, deadline=None)
+@given(_NEAR_SIMPLE)
+def test_simple_canonical_equals_w3lib(url):
+    fast = urls._simple_canonical(url)
+    if fast is not None:
+        assert fast == canonicalize_url(url, keep_fragments=False)
+    assert _outcome(urls.canonical_url.__wrapped__, url) == _outcome(_plain_canonical_url, url)
+
+
+def test_simple_canonical_takes_the_mirror_urls():
+    assert urls._simple_canonical("https://www.scimall.org.cn/article/detail?id=8000001") == (
+        "https://www.scimall.org.cn/article/detail?id=8000001")
