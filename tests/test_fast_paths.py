@@ -368,3 +368,34 @@ def test_simple_canonical_equals_w3lib(url):
 def test_simple_canonical_takes_the_mirror_urls():
     assert urls._simple_canonical("https://www.scimall.org.cn/article/detail?id=8000001") == (
         "https://www.scimall.org.cn/article/detail?id=8000001")
+
+
+# --- The parser's element class lookup -----------------------------------------------------------
+
+_FORM_PAGE = ("<html><head><title>表单</title></head><body><div class='detail-content'><form action='/x'>"
+              "<label for='a'>姓名</label><input id='a' value='v'><select><option>一</option></select>"
+              "<textarea>备注文字</textarea></form><p>某某市科协召开会议，部署全年工作。</p></div></body></html>")
+
+
+def test_the_default_lookup_parses_every_page_as_lxml_html_does(monkeypatch):
+    from lxml import html as lxml_html
+
+    from kexie_scraper.parsing.page import parse_page
+
+    mirror = Mirror(60, 6)
+    pages = [(data, ctype, is_text) for _, data, ctype, is_text in fixture_pages()]
+    pages += [(mirror.article(i).body, "text/html; charset=utf-8", False) for i in mirror.article_ids()]
+    pages.append((_FORM_PAGE.encode(), "text/html; charset=utf-8", False))
+
+    def results():
+        out = []
+        for data, ctype, is_text in pages:
+            r = parse_page(data, url="https://www.scimall.org.cn/article/detail?id=1", content_type=ctype, is_text=is_text)
+            out.append((r.to_dict(), r.layout, r.dropped))
+        return out
+
+    fast = results()
+    plain = lxml_html.HTMLParser(no_network=True, huge_tree=False, recover=True, encoding="utf-8")
+    monkeypatch.setattr(blocks._PARSERS, "parser", plain, raising=False)
+    assert blocks._parser() is plain
+    assert fast == results()
