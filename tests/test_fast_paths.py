@@ -399,3 +399,67 @@ def test_the_default_lookup_parses_every_page_as_lxml_html_does(monkeypatch):
     monkeypatch.setattr(blocks._PARSERS, "parser", plain, raising=False)
     assert blocks._parser() is plain
     assert fast == results()
+
+
+# --- Layout fields: one XPath for a layout's div.class selectors --------------------------------
+
+from kexie_scraper.parsing import layouts  # noqa: E402
+
+_CLASSES = ["detail-content", "detail-info", "detail-source", "article-detail", "detail-time", "detail-title",
+            "detail", "xdetail-content", "detail-contentx", "TRS_Editor", "trs_editor_view", "TRS_UEDITOR", "center-content"]
+_SPACES = [" ", "  ", "\t", "\n", "\r", "\u00a0", "\u3000"]
+
+
+@st.composite
+def _class_pages(draw):
+    def node(depth):
+        tag = draw(st.sampled_from(["div", "div", "span", "h1", "p", "section"]))
+        attrs = ""
+        if draw(st.booleans()):
+            names = draw(st.lists(st.sampled_from(_CLASSES), max_size=3))
+            sep = draw(st.sampled_from(_SPACES))
+            attrs = f' class="{draw(st.sampled_from(["", " ", chr(9)]))}{sep.join(names)}{draw(st.sampled_from(["", " "]))}"'
+        kids = "".join(node(depth + 1) for _ in range(draw(st.integers(0, 3 if depth < 4 else 0))))
+        return f"<{tag}{attrs}>{draw(st.sampled_from(['', '时间：2024-05-01', '来源：某某科协', '标题']))}{kids}</{tag}>"
+    return "<html><body>" + "".join(node(0) for _ in range(draw(st.integers(1, 4)))) + "</body></html>"
+
+
+def _fields_tuple(fields):
+    return (fields.layout, fields.content, fields.title, fields.published_at, fields.publisher,
+            fields.publisher_alias, fields.original_url)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_class_pages())
+def test_div_plans_answer_every_selector_as_the_selector_does(page):
+    tree = blocks.parse_html(page)
+    for layout in layouts.LAYOUTS:
+        plan = layouts._plan_of(layout)
+        divs = plan.divs(tree) if plan.divs is not None else []
+        for sel in layout.fingerprint + layout.content + layout.title + layout.date + layout.publisher:
+            assert plan.select(sel, tree, divs) == sel(tree), (layout.name, sel.css)
+    assert _fields_tuple(layouts.extract_fields(tree, page)) == _fields_tuple(layouts._extract_fields_plain(tree, page))
+
+
+def test_div_plans_equal_the_selectors_on_fixture_and_mirror_pages():
+    mirror = Mirror(80, 6)
+    pages = [(data, ctype, is_text) for _, data, ctype, is_text in fixture_pages()]
+    pages += [(mirror.article(i).body, "text/html; charset=utf-8", False) for i in mirror.article_ids()]
+    planned = 0
+    for data, ctype, is_text in pages:
+        if is_text:
+            continue
+        text, _, utf8 = decode.decode_html_utf8(data, ctype)
+        tree = blocks.parse_html(text, utf8)
+        if tree is None:
+            continue
+        for layout in layouts.LAYOUTS:
+            plan = layouts._plan_of(layout)
+            divs = plan.divs(tree) if plan.divs is not None else []
+            for sel in layout.fingerprint + layout.content + layout.title + layout.date + layout.publisher:
+                assert plan.select(sel, tree, divs) == sel(tree), (layout.name, sel.css)
+        fast, plain = layouts.extract_fields(tree, text), layouts._extract_fields_plain(tree, text)
+        assert _fields_tuple(fast) == _fields_tuple(plain)
+        planned += fast.layout == "scimall_v1"
+    assert planned >= 80
+    assert layouts._plan_of(layouts.SCIMALL_V1).usable

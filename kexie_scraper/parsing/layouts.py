@@ -38,9 +38,9 @@ def _css(*selectors: str) -> tuple[CSSSelector, ...]:
     return tuple(CSSSelector(s) for s in selectors)
 
 
-def _first_text(tree: etree._Element, selectors: tuple[CSSSelector, ...]) -> str | None:
+def _first_text(tree: etree._Element, selectors: tuple[CSSSelector, ...], select: Callable | None = None) -> str | None:
     for sel in selectors:
-        for el in sel(tree):
+        for el in (select(sel) if select else sel(tree)):
             value = el.get("content") if el.tag == "meta" else el.text_content()
             value = clean_line(value or "")
             if value:
@@ -48,9 +48,9 @@ def _first_text(tree: etree._Element, selectors: tuple[CSSSelector, ...]) -> str
     return None
 
 
-def _first_element(tree: etree._Element, selectors: tuple[CSSSelector, ...]) -> etree._Element | None:
+def _first_element(tree: etree._Element, selectors: tuple[CSSSelector, ...], select: Callable | None = None) -> etree._Element | None:
     for sel in selectors:
-        found = sel(tree)
+        found = select(sel) if select else sel(tree)
         if found:
             return found[0]
     return None
@@ -77,11 +77,12 @@ class Layout:
     def matches(self, tree: etree._Element) -> bool:
         return any(sel(tree) for sel in self.fingerprint)
 
-    def extract(self, tree: etree._Element, raw: str) -> PageFields:
-        fields = PageFields(self.name, _first_element(tree, self.content))
-        fields.title = _first_text(tree, self.title)
-        fields.published_at = _date_of(_first_text(tree, self.date))
-        fields.publisher = _source_of(_first_text(tree, self.publisher))
+    def extract(self, tree: etree._Element, raw: str, select: Callable | None = None) -> PageFields:
+        """``select(sel)``: what ``sel(tree)`` gives (a _DivPlan's answer), if not sel(tree) itself."""
+        fields = PageFields(self.name, _first_element(tree, self.content, select))
+        fields.title = _first_text(tree, self.title, select)
+        fields.published_at = _date_of(_first_text(tree, self.date, select))
+        fields.publisher = _source_of(_first_text(tree, self.publisher, select))
         if self.extras:
             for key, value in self.extras(tree, raw).items():
                 if value and (not getattr(fields, key) or (self.extras_first and key in _EXTRAS_WIN)):
@@ -311,7 +312,93 @@ def generic(tree: etree._Element, raw: str) -> PageFields:
     return fields
 
 
+# --- One XPath for a layout's div.class selectors ---------------------------------------------
+# A CSSSelector costs a walk of the tree plus libxml2's class predicate on every candidate
+# element (~1 µs a div); a scimall page asks five, four of them about divs. A layout whose
+# fingerprint selectors are all ``div.X`` or ``div.X tag.Y`` gets one walk instead: the divs
+# whose class attribute contains the selectors' div class names at all (a substring test,
+# the same prefilter cssselect puts first), then each such selector is answered from those
+# few by its own test — the class among the XML-whitespace-separated names of @class, as
+# ``contains(concat(' ', normalize-space(@class), ' '), ' X ')``; for ``div.X tag.Y`` the
+# ``tag.Y`` descendants of the outermost ``div.X`` divs (disjoint subtrees, so document order
+# and no duplicates, as XPath's node-set). Other selectors run as they are.
+_DIV_STEP = re.compile(r"div\.([A-Za-z_][A-Za-z0-9_-]*)(?: ([a-z][a-z0-9]*)\.([A-Za-z_][A-Za-z0-9_-]*))?")
+_XML_SPACE = re.compile("[ \t\r\n]+")
+
+
+def _has_class(el: etree._Element, name: str) -> bool:
+    value = el.get("class")
+    return value is not None and name in value and name in _XML_SPACE.split(value)
+
+
+def _common_part(names: list[str]) -> str:
+    """The longest string every name contains."""
+    first = min(names, key=len)
+    for size in range(len(first), 0, -1):
+        for start in range(len(first) - size + 1):
+            part = first[start:start + size]
+            if all(part in name for name in names):
+                return part
+    return ""
+
+
+class _DivPlan:
+    def __init__(self, layout: Layout) -> None:
+        selectors = layout.fingerprint + layout.content + layout.title + layout.date + layout.publisher
+        self.steps: dict[int, tuple[CSSSelector, tuple]] = {}
+        for sel in selectors:
+            match = _DIV_STEP.fullmatch(sel.css)
+            if match:
+                self.steps[id(sel)] = (sel, match.groups())
+        self.usable = bool(layout.fingerprint) and all(id(sel) in self.steps for sel in layout.fingerprint)
+        names = sorted({steps[0] for _, steps in self.steps.values()})
+        common = _common_part(names) if names else ""
+        test = f"contains(@class, '{common}')" if len(common) >= 4 else " or ".join(f"contains(@class, '{n}')" for n in names)
+        self.divs = etree.XPath(f"descendant-or-self::div[@class and ({test})]") if names else None
+
+    def select(self, sel: CSSSelector, tree: etree._Element, divs: list) -> list:
+        """``sel(tree)``; ``divs``: self.divs(tree)."""
+        entry = self.steps.get(id(sel))
+        if entry is None or entry[0] is not sel:
+            return sel(tree)
+        name, tag, inner = entry[1]
+        outer = [div for div in divs if _has_class(div, name)]
+        if tag is None:
+            return outer
+        found = []
+        last = None
+        for div in outer:
+            if last is not None and any(up is last for up in div.iterancestors("div")):
+                continue  # inside the previous outermost one: its descendants are in already
+            last = div
+            found.extend(el for el in div.iter(tag) if el is not div and _has_class(el, inner))
+        return found
+
+
+_PLANS: dict[int, tuple[Layout, _DivPlan]] = {}
+
+
+def _plan_of(layout: Layout) -> _DivPlan:
+    entry = _PLANS.get(id(layout))
+    if entry is None or entry[0] is not layout:
+        entry = _PLANS[id(layout)] = (layout, _DivPlan(layout))
+    return entry[1]
+
+
 def extract_fields(tree: etree._Element, raw: str) -> PageFields:
+    for layout in LAYOUTS:
+        plan = _plan_of(layout)
+        if plan.usable:
+            divs = plan.divs(tree)
+            if any(plan.select(sel, tree, divs) for sel in layout.fingerprint):
+                return layout.extract(tree, raw, lambda sel: plan.select(sel, tree, divs))
+        elif layout.matches(tree):
+            return layout.extract(tree, raw)
+    return generic(tree, raw)
+
+
+def _extract_fields_plain(tree: etree._Element, raw: str) -> PageFields:
+    """extract_fields with every selector run on the tree (what the plans must equal)."""
     for layout in LAYOUTS:
         if layout.matches(tree):
             return layout.extract(tree, raw)
