@@ -486,7 +486,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--seed", type=int, default=6, help="the mirror's seed (default 6)")
     bench.add_argument("--rounds", type=int, default=1, help="crawls of each phase (raw, parse, pipelines, full), and runs of each --scale N; the best of each counts")
     bench.add_argument("--concurrency", type=int, default=8, help="concurrent requests in both crawls")
-    bench.add_argument("--repeat", type=int, default=3, help="timed parses per page (the median counts)")
+    bench.add_argument("--repeat", type=int, default=3, help="timed trafilatura runs per page (the median counts); "
+                       "parse_page is timed once per page, after other pages, as a crawl parses it")
     bench.add_argument("--parse-pages", type=int, default=300, help="pages timed for parse latency")
     bench.add_argument("--fixtures", action="store_true",
                        help="also time parse_page and split_blocks on every fixture page (all layouts), 20 runs each")

@@ -153,6 +153,32 @@ def test_parse_latency_without_a_crawl():
     from kexie_scraper.bench.parse import parse_latency
 
     report = parse_latency(pages=45, seed=3, sample=30, repeat=2)
-    assert report["parse_pages"] == 30 and report["repeat"] == 2
+    # 30 pages timed, each after the 15 others warmed the caches; every page split right
+    assert report["parse_pages"] == 30 and report["parse_warm_up_pages"] == 15
+    assert report["parse_wrong_article_count"] == 0
     assert 0 < report["parse_ms_median"] <= report["parse_ms_p99"]
-    assert 0 < report["first_parse_ms_median"] <= report["first_parse_ms_p99"]
+    assert report["back_to_back_ms_median"] > 0
+
+
+def test_the_timed_parse_never_finds_its_own_page_in_the_caches(monkeypatch):
+    """parse_timings times each page's first parse: the warm-up pages are other pages, and
+    a sample page is parsed for the first time when it is timed (a second parse would find
+    its own lines in the caches)."""
+    from kexie_scraper.bench import runner
+    from kexie_scraper.bench.mirror import Mirror
+    from kexie_scraper.parsing import page as page_module
+
+    mirror = Mirror(60, 4)
+    sample = runner.sample_pages(mirror, 20)
+    warm = runner.warm_up_pages(mirror, sample)
+    assert len(warm) == 40 and not {p.url for p in warm} & {p.url for p in sample}
+    calls: list[str] = []
+    timed: list[str] = []
+    real_parse, real_timer = page_module.parse_page, runner._per_page_ms
+    monkeypatch.setattr(page_module, "parse_page", lambda data, url=None, **kw: (calls.append(url), real_parse(data, url=url, **kw))[1])
+    monkeypatch.setattr(runner, "_per_page_ms", lambda fn, pages, repeat: (timed.extend(p.url for p in pages), real_timer(fn, pages, repeat))[1])
+    report = runner.parse_timings(sample, warm)
+    urls = [p.url for p in sample]
+    assert timed == urls
+    assert calls == [p.url for p in warm] + urls + urls  # warm-up, the timed first parses, then the check
+    assert report["parse_pages"] == 20 and report["parse_wrong_article_count"] == 0

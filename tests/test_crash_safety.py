@@ -104,6 +104,7 @@ def test_sqlite_runs_in_wal_mode(tmp_path):
         with store.engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
             assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL: durable at checkpoints, safe in WAL
+            assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 20000  # ~80 MB between checkpoints
     finally:
         store.close()
     # WAL is a property of the file: any later connection, ours or not, sees it.

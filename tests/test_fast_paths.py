@@ -213,26 +213,13 @@ def test_parenthesis_prefilter_passes_every_trailing_match(value):
         assert attribution._ends_with_parenthesis(value)
 
 
-def _plain_toc_end(texts):
-    """split._toc_end without its early return."""
-    keys = [split._ENUMERATOR.sub("", t.lstrip(blocks.BULLETS).strip()).strip() for t in texts]
-    last = {key: i for i, key in enumerate(keys)}
-    for start in range(min(3, len(texts))):
-        end = start
-        while end < len(texts) and len(texts[end]) <= 48 and keys[end] and last[keys[end]] > end:
-            end += 1
-        if end - start >= 2 and all(last[key] >= end for key in keys[start:end]):
-            return end
-    return 0
-
-
 _LINES = st.lists(st.sampled_from(["本期要点", "一、南昌", "九江", "◆ 九江", "南昌", "", "x" * 49, "一、" + "y" * 47, "z" * 48]), max_size=9)
 
 
 @settings(max_examples=3000, deadline=None)
 @given(_LINES)
 def test_toc_end_equals_the_plain_scan(texts):
-    assert split._toc_end(texts) == _plain_toc_end(texts)
+    assert split._toc_end(texts) == split._toc_scan(texts)
 
 
 # --- URLs -------------------------------------------------------------------------------------

@@ -76,3 +76,18 @@ def test_band_keys_are_blake2b_of_each_band_of_the_stored_signature():
     assert neardup.band_keys(mh) == expected
     assert neardup.band_keys(neardup.to_bytes(mh)) == expected
     assert neardup.band_keys(mh) is neardup.band_keys(mh)  # computed once per signature
+
+
+def test_the_shingle_digest_cache_is_bounded_and_changes_no_signature(monkeypatch):
+    texts = [f"{i}号县科协组织科技工作者开展科普宣传活动发放资料{i * 7}份受益群众{i * 13}人次" for i in range(60)]
+    monkeypatch.setattr(neardup, "_digests", {})
+    cold = []
+    for text in texts:  # a fresh cache for each: every digest computed
+        neardup._digests.clear()
+        cold.append(neardup.to_bytes(neardup.signature(text)))
+    monkeypatch.setattr(neardup, "_DIGEST_CACHE_SIZE", 8)
+    warm = [neardup.to_bytes(neardup.signature(text)) for text in texts]  # digests from the cache, emptied when full
+    assert warm == cold and len(neardup._digests) <= 8
+    reference = datasketch.MinHash(num_perm=neardup.NUM_PERM, seed=neardup.SEED, scheme=neardup.SCHEME)
+    reference.update_batch([s.encode("utf-8") for s in neardup.shingles(texts[5])])
+    assert neardup.to_bytes(neardup.signature(texts[5])) == np.asarray(reference.hashvalues, dtype=np.uint64).tobytes()

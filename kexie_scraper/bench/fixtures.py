@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ..parsing import memo
 from ..parsing.blocks import element_blocks, parse_html, text_blocks
 from ..parsing.decode import decode_html
 from ..parsing.layouts import extract_fields
@@ -47,8 +48,13 @@ def _blocks(data: bytes, content_type: str | None, is_text: bool) -> list:
 
 
 def _median_ms(fn, repeat: int) -> float:
+    """The median of ``repeat`` runs, each with the parser's per-string caches emptied
+    first (parsing/memo.py): a page parsed again would find its own lines there, and time
+    a cache's answer. (Names and styles shared between pages do not help either, so this
+    is a little slower than a crawl's parse: an upper bound.)"""
     runs = []
     for _ in range(repeat):
+        memo.clear_all()
         start = time.perf_counter()
         fn()
         runs.append(time.perf_counter() - start)

@@ -13,8 +13,8 @@
 The differences between the phases of one run are the cost of each stage, measured on
 the same crawl (``kexie bench --pages``: ``ms_per_page``).
 
-Prints one JSON line: pages fetched, seconds from spider open to the last idle (all
-responses handled and all items through the pipelines), pages/s, the stats that show the
+Prints one JSON line: pages fetched, seconds from spider open to spider closed (all
+responses handled, all items through the pipelines, the last pages committed), pages/s, the stats that show the
 work was done, and this process's peak RSS.
 """
 
@@ -43,14 +43,15 @@ class RawScimallSpider(ScimallSpider):
 
 
 class BenchClock:
-    """Extension: wall time from spider open to the last ``spider_idle``, and pages fetched."""
+    """Extension: wall time from spider open to ``spider_closed`` — after the item pipelines
+    closed, so the store's last group commit counts — and pages fetched."""
 
     def __init__(self, crawler) -> None:
         self.stats = crawler.stats
         self.opened = None
         self.pages = 0
         crawler.signals.connect(self.spider_opened, signals.spider_opened)
-        crawler.signals.connect(self.spider_idle, signals.spider_idle)
+        crawler.signals.connect(self.spider_closed, signals.spider_closed)
         crawler.signals.connect(self.response_received, signals.response_received)
 
     @classmethod
@@ -69,7 +70,7 @@ class BenchClock:
                 self.stats.set_value("bench/first_response_s", round(now, 3))
             self.stats.set_value("bench/last_response_s", round(now, 3))
 
-    def spider_idle(self, spider) -> None:
+    def spider_closed(self, spider, reason) -> None:
         self.stats.set_value("bench/seconds", time.perf_counter() - self.opened)
 
 

@@ -23,10 +23,19 @@ R = TypeVar("R")
 MAX_SIZE = 2048
 MAX_LEN = 1000
 
+_CACHES: list = []  # every text_cache, for clear_all()
+
+
+def clear_all() -> None:
+    """Empty every cache: a benchmark's cold start (``kexie bench --fixtures``)."""
+    for cached in _CACHES:
+        cached.cache_clear()
+
 
 def text_cache(maxsize: int = MAX_SIZE, max_len: int = MAX_LEN) -> Callable[[Callable[[str], R]], Callable[[str], R]]:
     def decorate(fn: Callable[[str], R]) -> Callable[[str], R]:
         cached = lru_cache(maxsize=maxsize)(fn)
+        _CACHES.append(cached)
 
         @wraps(fn)
         def wrapper(text: str) -> R:

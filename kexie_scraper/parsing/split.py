@@ -594,6 +594,11 @@ def _toc_end(texts: list[str]) -> int:
     # with paragraphs, and then no line's key need be made.
     if not any(len(texts[i]) <= 48 and len(texts[i + 1]) <= 48 for i in range(min(3, len(texts) - 1))):
         return 0
+    return _toc_scan(texts)
+
+
+def _toc_scan(texts: list[str]) -> int:
+    """``_toc_end`` without its shortcut (tests/test_fast_paths.py compares the two)."""
     keys = [_ENUMERATOR.sub("", t.lstrip(BULLETS).strip()).strip() for t in texts]
     last = {key: i for i, key in enumerate(keys)}  # linear, however many lines repeat
     for start in range(min(3, len(texts))):

@@ -79,6 +79,10 @@ def _sqlite_engine(url: str) -> Engine:
                         raise
                     time.sleep(0.05)
             cur.execute("PRAGMA synchronous=NORMAL")
+            # Checkpoint every ~80 MB of WAL instead of SQLite's 4 MB: the band keys dirty
+            # random B-tree pages, and a page rewritten several times between checkpoints is
+            # copied back once (`kexie bench --scale 30000`: ~10 % less time per article).
+            cur.execute("PRAGMA wal_autocheckpoint=20000")  # pages of 4 KB
         cur.close()
 
     @event.listens_for(engine, "begin")
