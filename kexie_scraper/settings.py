@@ -125,6 +125,11 @@ KEXIE_STORE_URL = None
 KEXIE_INCREMENTAL = True
 # Recent ids the dedupe pipeline keeps in memory; everything older is looked up in the store.
 KEXIE_DEDUPE_CACHE_SIZE = 20000
+# Group commit: finished pages per transaction, at most, and the longest a finished page
+# waits for its group (kexie_scraper/pipelines/store.py). A kill loses at most one group,
+# whose requests a durable queue has not yet forgotten.
+KEXIE_WRITE_GROUP_PAGES = 32
+KEXIE_WRITE_GROUP_SECONDS = 1.0
 
 # Queue and request fingerprints: Scrapy's in memory by default; with JOBDIR a resumable
 # SQLite queue in the job directory; with KEXIE_REDIS_URL shared in Redis (scrapy-redis)
