@@ -311,7 +311,8 @@ def _bench(args: argparse.Namespace) -> int:
         return _fail("--pages and --scale need positive numbers")
     log = (lambda *a: print(*a, file=sys.stderr, flush=True)) if args.json == "-" else (lambda *a: print(*a, flush=True))
     report = runner.run(args.pages, points, seed=args.seed, rounds=args.rounds, concurrency=args.concurrency,
-                        repeat=args.repeat, parse_limit=args.parse_pages, log=log, fixtures=args.fixtures)
+                        repeat=args.repeat, parse_limit=args.parse_pages, log=log, fixtures=args.fixtures,
+                        distinct=args.distinct)
     if args.plot:
         baseline = json.loads(Path(args.baseline).read_text(encoding="utf-8"))["scale"] if args.baseline else None
         runner.plot(report["scale"], Path(args.plot), baseline=baseline, labels=(args.label, args.baseline_label))
@@ -477,6 +478,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="throughput, parse latency and memory on a local synthetic mirror")
     bench.add_argument("--pages", type=int, help="crawl a mirror of N bulletin pages twice: raw Scrapy, then the full pipeline")
     bench.add_argument("--scale", help="comma-separated article counts for the pipelines alone, e.g. 10000,100000")
+    bench.add_argument("--distinct", action="store_true",
+                       help="with --scale: reports as unlike as real ones (the default generator's grow alike with N)")
     bench.add_argument("--json", metavar="FILE", help="write the figures as JSON to FILE ('-': stdout)")
     bench.add_argument("--plot", metavar="FILE.png", help="draw throughput and memory against N (needs matplotlib)")
     bench.add_argument("--from-json", metavar="FILE.json", help="with --plot: redraw from an earlier --json report, run nothing")

@@ -68,6 +68,31 @@ def test_synthetic_items_stream():
     ]
 
 
+def test_distinct_synthetic_reports_are_as_unlike_as_real_ones():
+    """The default generator recombines a finite set of sentences: among a few thousand
+    reports, many pairs reach the near-duplicate threshold (which real reports of different
+    events do not: README, Deduplication). ``distinct`` keeps the same reports, each with
+    a random tail, and then no pair does."""
+    from kexie_scraper import neardup
+
+    def best_similarities(distinct):
+        reports = [i for i in synthetic_items(1500, seed=2, distinct=distinct) if isinstance(i, Article)]
+        index, best = neardup.NearDuplicateIndex(), []
+        for n, report in enumerate(reports):
+            mh = neardup.signature(neardup.text_of(report.title, report.body))
+            found = index.best(mh)
+            best.append(found.similarity if found else 0.0)
+            index.add(str(n), mh)
+        return reports, best
+
+    plain, plain_best = best_similarities(False)
+    distinct, distinct_best = best_similarities(True)
+    assert [r.title for r in plain] == [r.title for r in distinct]
+    assert all(d.body.startswith(p.body + "\n") for p, d in zip(plain, distinct))
+    assert sum(b >= neardup.THRESHOLD for b in plain_best) > 20  # 50 of 1,500 (172 of 3,000)
+    assert sum(b >= neardup.THRESHOLD for b in distinct_best) == 0
+
+
 def test_mirror_server_serves_the_generated_bytes():
     mirror = Mirror(25, seed=6)
     with MirrorServer(25, seed=6) as server:

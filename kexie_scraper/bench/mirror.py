@@ -557,14 +557,25 @@ class Mirror:
 # --- items without pages (for the pipeline benchmark) ---------------------------------------
 
 
-def synthetic_items(n_articles: int, seed: int = 6, per_bulletin: int = 5, page_done: bool = False):
+# Characters for ``distinct`` tails: the CJK Unified Ideographs block.
+_TAIL_CHARS = [chr(c) for c in range(0x4E00, 0x9FA5)]
+
+
+def synthetic_items(n_articles: int, seed: int = 6, per_bulletin: int = 5, page_done: bool = False,
+                    distinct: bool = False):
     """A stream of Bulletin, Article × ``per_bulletin``, … holding ``n_articles`` articles,
     as the parser would hand them to the pipelines (``page_done``: each page ends with its
-    ``PageDone`` marker, as in a crawl). Constant memory: nothing is kept."""
+    ``PageDone`` marker, as in a crawl). Constant memory: nothing is kept.
+
+    The reports recombine a finite set of sentences, so the more are made, the more alike
+    two of them get (at 100,000, most new ones have a near-duplicate by MinHash among the
+    earlier ones, which real reports of different events do not). ``distinct`` ends each
+    body with a line of 60 random characters, which makes them as unlike as real ones."""
     from ..items import Article, Bulletin, PageDone
     from ..parsing import identity
 
     rng = random.Random(f"items:{seed}")
+    tails = random.Random(f"tails:{seed}")  # its own stream: the reports are the same either way
     all_provinces = provinces()
     made = 0
     serial = 0
@@ -585,6 +596,8 @@ def synthetic_items(n_articles: int, seed: int = 6, per_bulletin: int = 5, page_
         for position in range(1, count + 1):
             place = rng.choice(province.places)
             title, paras = text.report(place, rng.randint(1, 3))
+            if distinct:
+                paras = [*paras, "".join(tails.choice(_TAIL_CHARS) for _ in range(60)) + "。"]
             yield Article(
                 source="scimall", bulletin_url=url, bulletin_title="【地方科协】", position=position,
                 title=title, body="\n".join(paras), attribution=text.attribution(place, org_only=False),

@@ -225,14 +225,17 @@ def bench_pages(pages: int, seed: int = 6, rounds: int = 1, concurrency: int = 8
     }
 
 
-def bench_scale(points: list[int], seed: int = 6, rounds: int = 1, log=print) -> list[dict[str, Any]]:
-    """Each N in a fresh process, ``rounds`` times (interleaved); the fastest run of each N counts."""
+def bench_scale(points: list[int], seed: int = 6, rounds: int = 1, log=print,
+                distinct: bool = False) -> list[dict[str, Any]]:
+    """Each N in a fresh process, ``rounds`` times (interleaved); the fastest run of each N
+    counts. ``distinct``: reports as unlike as real ones (``mirror.synthetic_items``)."""
     runs: dict[int, list[dict[str, Any]]] = {n: [] for n in points}
     with tempfile.TemporaryDirectory(prefix="kexie-scale-") as tmp:
         for r in range(rounds):
             for n in points:
                 log(f"scale: {n} articles through normalize → dedupe → store (round {r + 1}) …")
-                result = _run_json(["kexie_scraper.bench.scale", str(n), "--out", tmp, "--seed", str(seed)], timeout=7200)
+                args = ["kexie_scraper.bench.scale", str(n), "--out", tmp, "--seed", str(seed)]
+                result = _run_json(args + ["--distinct"] * distinct, timeout=7200)
                 log(f"  {n}: {result['seconds']} s ({result['us_per_article']} µs/article, CPU {result['cpu_seconds']} s), "
                     f"peak RSS {result['peak_rss_mb']} MB; µs/article by tenth: {result['us_per_article_by_tenth']}")
                 runs[n].append(result)
@@ -310,14 +313,15 @@ def plot(scale: list[dict[str, Any]], path: Path, title: str = "",
 
 def run(pages: int | None, scale_points: list[int] | None, seed: int = 6, rounds: int = 1,
         concurrency: int = 8, repeat: int = 3, parse_limit: int = 300, log=print,
-        fixtures: bool = False) -> dict[str, Any]:
+        fixtures: bool = False, distinct: bool = False) -> dict[str, Any]:
     """``rounds``: crawls of each phase, and runs of each scale point; the best of each counts."""
     report: dict[str, Any] = {key: None for key in PAGE_KEYS}
     report[SCALE_KEY] = []
     if pages:
         report.update(bench_pages(pages, seed, rounds, concurrency, repeat, parse_limit, log))
     if scale_points:
-        report[SCALE_KEY] = bench_scale(scale_points, seed, rounds, log)
+        report[SCALE_KEY] = bench_scale(scale_points, seed, rounds, log, distinct)
+        report["scale_distinct"] = distinct
         report.update(scale_growth(report[SCALE_KEY]))
     if fixtures:
         from .fixtures import fixture_timings

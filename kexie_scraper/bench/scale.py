@@ -1,6 +1,6 @@
 """The item pipelines alone on N generated articles, in its own process (`kexie bench --scale`).
 
-    python -m kexie_scraper.bench.scale N --out DIR [--seed S]
+    python -m kexie_scraper.bench.scale N --out DIR [--seed S] [--distinct]
 
 Streams N synthetic articles (and one bulletin per five) through normalize → dedupe →
 store (SQLite in ``DIR``) with no network and no parsing, and prints one JSON line:
@@ -28,7 +28,7 @@ def current_rss_mb() -> float:
     return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def run_scale(n: int, out_dir: Path, seed: int = 6) -> dict:
+def run_scale(n: int, out_dir: Path, seed: int = 6, distinct: bool = False) -> dict:
     from scrapy.exceptions import DropItem
     from scrapy.utils.test import get_crawler
 
@@ -51,7 +51,7 @@ def run_scale(n: int, out_dir: Path, seed: int = 6) -> dict:
     tenth_size = max(1, n // 10)
     clock, cpu_clock = time.perf_counter, time.process_time
     wall = clock()
-    for item in synthetic_items(n, seed, page_done=True):
+    for item in synthetic_items(n, seed, page_done=True, distinct=distinct):
         start, start_cpu = clock(), cpu_clock()
         marker = isinstance(item, PageDone)
         try:
@@ -97,8 +97,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("n", type=int)
     parser.add_argument("--out", required=True)
     parser.add_argument("--seed", type=int, default=6)
+    parser.add_argument("--distinct", action="store_true",
+                        help="reports as unlike as real ones (a random tail each; see mirror.synthetic_items)")
     args = parser.parse_args(argv)
-    print(json.dumps(run_scale(args.n, Path(args.out), args.seed)), flush=True)
+    print(json.dumps(run_scale(args.n, Path(args.out), args.seed, args.distinct)), flush=True)
     return 0
 
 
