@@ -47,8 +47,6 @@ logger = logging.getLogger(__name__)
 
 _RETRYABLE_PG = {"40P01", "40001"}  # deadlock_detected, serialization_failure
 LOOKUP_CHUNK = 500
-# Near-duplicate candidates compared per lookup, at most (see signature_candidates).
-CANDIDATE_LIMIT = 32
 # Stored reports read per LSH band key, at most. A band key shared by more reports than
 # this is a phrase of a template (科普日 notices, 换届 announcements), not evidence: like a
 # stop word it is not read in full, or each lookup would grow with the store. A true
@@ -208,7 +206,7 @@ class SQLStore:
                 return content, "id"
         return (rows[0][1], "content_hash") if rows else None
 
-    def signature_candidates(self, band_keys: Iterable[str], limit: int = CANDIDATE_LIMIT) -> list[Candidate]:
+    def signature_candidates(self, band_keys: Iterable[str], limit: int = neardup.CANDIDATE_LIMIT) -> list[Candidate]:
         """Stored articles sharing at least one LSH band key: near-duplicate candidates, the
         ``limit`` sharing the most bands (a true duplicate shares more bands than reports
         that merely use the same phrases)."""
