@@ -172,12 +172,14 @@ def test_the_in_memory_index_is_bounded():
     assert all(ids <= {"a1", "a2"} for ids in index.bands.values())
 
 
+@pytest.mark.parametrize("merged", [False, True], ids=["recent", "merged"])
 @pytest.mark.parametrize("band_read_limit", [64, 5])
-def test_candidate_lookups_are_bounded_and_keep_the_closest(tmp_path, monkeypatch, band_read_limit):
+def test_candidate_lookups_are_bounded_and_keep_the_closest(tmp_path, monkeypatch, band_read_limit, merged):
     """Reports written from one template share bands with many others: a lookup reads at
     most BAND_READ_LIMIT stored reports per band key and compares at most CANDIDATE_LIMIT,
     those sharing the most bands, in the store and in the in-run index alike — and the
-    true duplicate is among them (it shares the rare bands too)."""
+    true duplicate is among them (it shares the rare bands too). The same whether the band
+    rows are still in the recent table or merged into the main one."""
     from kexie_scraper import neardup
     from kexie_scraper.storage import PageBatch, open_store, sql
 
@@ -197,6 +199,8 @@ def test_candidate_lookups_are_bounded_and_keep_the_closest(tmp_path, monkeypatc
                                                   "region": {}, "crawled_at": "t", "split_confidence": 1.0}],
                                        signatures={f"a{i}": neardup.to_bytes(mh)}))
             index.add(f"a{i}", mh, None, url)
+        if merged:
+            store.merge_bands()
         copy = neardup.signature(neardup.text_of(None, template.format(counties[41]).replace("180余件", "一百八十余件")))
         keys = neardup.band_keys(copy)
         shared = lambda c: len(set(keys) & set(neardup.band_keys(c.signature)))
@@ -223,7 +227,7 @@ def _stored_signatures(store):
     from kexie_scraper.storage import schema
     from kexie_scraper.storage.base import Candidate
 
-    s = schema.article_signatures
+    s = schema.signatures
     with store.engine.connect() as conn:
         return [Candidate(*row[:4], bytes(row[4]))
                 for row in conn.execute(select(s.c.article_id, s.c.content_hash, s.c.region_code, s.c.page_url, s.c.signature))]
@@ -274,3 +278,50 @@ def _article(url, body):
 
     return Article(source="scimall", bulletin_url=url, position=1, title=None, body=body, split_confidence=1.0,
                    region={"province": "贵州省", "city": "安顺市", "county": None, "code": "520400", "former_name": None})
+
+
+def test_stored_lookup_compares_all_candidates_at_once_as_best_match_would(tmp_path):
+    """``best_stored_match`` compares the candidates' signatures in one numpy operation;
+    it picks what ``best_match`` picks over the same candidates one by one, guards
+    (region, page) included; a stored signature of the wrong size is an error."""
+    import random
+
+    from kexie_scraper import neardup
+    from kexie_scraper.storage import PageBatch, open_store, schema
+
+    rnd = random.Random(7)
+    words = ["科协", "科普", "志愿者", "讲座", "乡村", "学校", "院士", "工作站", "培训", "农技", "青少年", "创新"]
+    regions = ["510600", "510623", "511000", None]
+    store = open_store(f"sqlite:///{tmp_path / 's.sqlite'}")
+    try:
+        bodies = []
+        for i in range(60):
+            body = "".join(rnd.choice(words) for _ in range(40)) + "。"
+            bodies.append(body)
+            url = f"https://x.org/{i % 7}"
+            mh = neardup.signature(neardup.text_of(None, body))
+            store.write_page(PageBatch(url=url, articles=[{
+                "id": f"a{i}", "content_hash": f"h{i}", "bulletin_id": None, "source": "t", "bulletin_url": url,
+                "position": i, "body": body, "region": {"code": regions[i % 4]}, "crawled_at": "t",
+                "split_confidence": 1.0}], signatures={f"a{i}": neardup.to_bytes(mh)}))
+        checked = 0
+        for j in range(40):
+            text = "".join(rnd.choice(words) for _ in range(40))
+            if j % 2:  # an edited copy of a stored report
+                text = bodies[j].replace(rnd.choice(words), rnd.choice(words))
+            probe = neardup.signature(neardup.text_of(None, text))
+            for region, page in ((None, None), (regions[j % 4], f"https://x.org/{j % 7}")):
+                entries = [neardup.Entry(c.article_id, c.content_hash, c.region_code, c.page_url,
+                                         neardup.from_bytes(c.signature))
+                           for c in store.signature_candidates(neardup.band_keys(probe))]
+                for threshold in (0.05, 0.2, neardup.THRESHOLD):
+                    expected = neardup.best_match(probe, entries, region, page, threshold)
+                    assert neardup.best_stored_match(store, probe, region, page, threshold) == expected
+                    checked += expected is not None
+        assert checked > 40  # the comparison saw matches, not only misses
+        with store.engine.begin() as conn:
+            conn.execute(schema.signatures.update().values(signature=b"\0" * 8))
+        with pytest.raises(ValueError, match="1 values"):
+            neardup.best_stored_match(store, probe)
+    finally:
+        store.close()

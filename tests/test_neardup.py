@@ -66,13 +66,17 @@ def test_the_pipeline_does_not_import_datasketch_or_scipy():
 
 
 def test_band_keys_are_blake2b_of_each_band_of_the_stored_signature():
-    """The stored index (article_signature_bands) depends on this exact form."""
+    """The stored index (signature_bands) depends on this exact form: the band's number in
+    the top bits of a non-negative 64-bit integer, 58 bits of the band's blake2b below."""
     import hashlib
 
     mh = neardup.signature(neardup.text_of(None, "德阳市科协召开会议，部署全年科普工作，要求各县区科协抓好落实。"))
     values = np.asarray(mh.hashvalues, dtype=np.uint64)
-    expected = [f"{b}:{hashlib.blake2b(values[b * neardup.ROWS:(b + 1) * neardup.ROWS].tobytes(), digest_size=8).hexdigest()}"
-                for b in range(neardup.BANDS)]
+    digests = [hashlib.blake2b(values[b * neardup.ROWS:(b + 1) * neardup.ROWS].tobytes(), digest_size=8).hexdigest()
+               for b in range(neardup.BANDS)]
+    expected = [b * 2**58 + int(digests[b], 16) // 2**6 for b in range(neardup.BANDS)]
+    assert all(0 <= key < 2**63 for key in expected)  # a signed BIGINT, and -1 is free for "no key"
+    assert [key >> 58 for key in expected] == list(range(neardup.BANDS))
     assert neardup.band_keys(mh) == expected
     assert neardup.band_keys(neardup.to_bytes(mh)) == expected
     assert neardup.band_keys(mh) is neardup.band_keys(mh)  # computed once per signature

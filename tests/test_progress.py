@@ -80,7 +80,7 @@ def test_reparse_of_the_demo_archive_changes_nothing(tmp_path):
     snapshot = lambda: {table: sorted(sqlite3.connect(path).execute(f"SELECT {cols} FROM {table}").fetchall())
                         for table, cols in (("articles", "id, title, body, region_code"),
                                             ("article_urls", "content_hash, url, match, similarity"),
-                                            ("article_signatures", "article_id, signature"))}
+                                            ("signatures", "article_id, signature"))}
     before = snapshot()
     rep = run("reparse", "--archive", str(tmp_path / "warc"), "--database-url", f"sqlite:///{path}")
     counts = json.loads(rep.stdout.strip().splitlines()[-1])

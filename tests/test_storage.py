@@ -374,7 +374,7 @@ def test_upgrade_to_v3_backfills_sources_and_signatures(db_url):
     engine.dispose()
     store = open_store(db_url)
     try:
-        assert store.upgraded_from == 1 and store.schema_version() == schema.LATEST == 5
+        assert store.upgraded_from == 1 and store.schema_version() == schema.LATEST == 6
         assert [(r["url"], r["match"]) for r in store.article_sources("a2")] == [(wechat_page, "stored")]
         # A WeChat page is known by the long link it names.
         assert [r["canonical_url"] for r in store.bulletin_sources("b2")] == [WECHAT]
@@ -428,7 +428,7 @@ def test_a_v3_database_gains_the_reason_of_its_page_states(db_url):
     engine.dispose()
     store = open_store(db_url)
     try:
-        assert store.upgraded_from == 3 and store.schema_version() == schema.LATEST == 5
+        assert store.upgraded_from == 3 and store.schema_version() == schema.LATEST == 6
         store.record_page_state({"url": REPOST, "canonical_url": REPOST, "source": "scimall", "state": "http_error",
                                  "reason": "timeout", "retryable": True, "detail": "took too long",
                                  "crawled_at": "2024-06-01T10:00:00+08:00"})
@@ -491,5 +491,147 @@ def test_reparse_stores_the_signatures_of_what_it_inserts(db_url):
                                   signatures={"a1-b1": neardup.to_bytes(mh)})
         assert done.inserted == ["a1-b1"]
         assert [c.article_id for c in store.signature_candidates(neardup.band_keys(mh))] == ["a1-b1"]
+    finally:
+        store.close()
+
+
+def _band_rows(store):
+    with store.engine.connect() as conn:
+        return {name: conn.execute(text(f"SELECT count(*) FROM {name}")).scalar()  # fixed table names
+                for name in ("signature_bands", "signature_bands_recent")}
+
+
+def _signed_article(n, body):
+    from kexie_scraper import neardup
+
+    mh = neardup.signature(neardup.text_of(None, body))
+    url = f"{PAGE}{n}"
+    return mh, PageBatch(url=url, bulletin=bulletin(f"b{n}", url),
+                         articles=[{**article(n, f"b{n}", url), "body": body}],
+                         signatures={f"a{n}-b{n}": neardup.to_bytes(mh)})
+
+
+def test_band_rows_are_written_to_the_recent_table_and_merged_in_key_order(db_url):
+    """A page's band rows go to ``signature_bands_recent`` in its own transaction; every
+    ``band_merge_rows`` rows the store moves them all to ``signature_bands`` in one
+    transaction. A lookup finds a report wherever its rows are; a store opened later counts
+    the rows left unmerged towards its first merge."""
+    from kexie_scraper import neardup
+
+    bodies = [LONG_BODY.replace("。", f"，第{n}次。") + f"另记{n}号文件：" + "各单位须按期报送材料" * n for n in range(1, 6)]
+    store = open_store(db_url)
+    try:
+        store.band_merge_rows = 3 * neardup.BANDS  # a merge after the third signed report
+        signed = []
+        for n, body in enumerate(bodies[:2], 1):
+            mh, batch = _signed_article(n, body)
+            store.write_page(batch)
+            signed.append((f"a{n}-b{n}", mh))
+        assert _band_rows(store) == {"signature_bands": 0, "signature_bands_recent": 2 * neardup.BANDS}
+        mh, batch = _signed_article(3, bodies[2])
+        store.write_page(batch)
+        signed.append(("a3-b3", mh))
+        assert _band_rows(store) == {"signature_bands": 3 * neardup.BANDS, "signature_bands_recent": 0}
+        mh, batch = _signed_article(4, bodies[3])
+        store.write_page(batch)
+        signed.append(("a4-b4", mh))
+        assert _band_rows(store) == {"signature_bands": 3 * neardup.BANDS, "signature_bands_recent": neardup.BANDS}
+        for aid, mh in signed:  # merged (a1..a3) and recent (a4) alike
+            assert neardup.best_stored_match(store, mh).article_id == aid
+        with store.engine.connect() as conn:
+            keys = conn.execute(text("SELECT band_key FROM signature_bands")).scalars().all()
+        assert sorted(keys) == sorted(k for _, mh in signed[:3] for k in neardup.band_keys(mh))
+    finally:
+        store.close()
+    again = open_store(db_url)
+    try:
+        again.band_merge_rows = 2 * neardup.BANDS
+        _, batch = _signed_article(5, bodies[4])
+        again.write_page(batch)  # 25 left by the last run + 25 new: due
+        assert _band_rows(again) == {"signature_bands": 5 * neardup.BANDS, "signature_bands_recent": 0}
+    finally:
+        again.close()
+
+
+V5_SIGNATURE_TABLES = """
+CREATE TABLE article_signatures (article_id TEXT NOT NULL PRIMARY KEY, content_hash TEXT NOT NULL,
+                                 region_code TEXT, page_url TEXT, signature {blob} NOT NULL);
+CREATE TABLE article_signature_bands (band_key TEXT NOT NULL, article_id TEXT NOT NULL,
+                                      PRIMARY KEY (band_key, article_id))
+"""
+
+
+def test_a_v5_database_gets_integer_band_keys(db_url):
+    """Version 6 copies the signatures of a v5 database into ``signatures`` (in batches)
+    and computes their band keys as integers; the v5 tables are dropped and the reports
+    are found by near-duplicate lookups as before."""
+    from kexie_scraper import neardup
+
+    store = open_store(db_url)
+    store.write_page(PageBatch(url=PAGE, bulletin=bulletin(), articles=[{**article(1), "body": LONG_BODY}]))
+    store.close()
+    engine = create_engine(db_url)
+    old_signatures = {}
+    with engine.begin() as conn:  # back to what version 5 left: text band keys by article id
+        for name in ("signature_bands", "signature_bands_recent", "signatures"):
+            conn.exec_driver_sql(f"DROP TABLE {name}")  # fixed names
+        blob = "BYTEA" if engine.dialect.name == "postgresql" else "BLOB"
+        for statement in V5_SIGNATURE_TABLES.format(blob=blob).split(";"):
+            conn.exec_driver_sql(statement)
+        conn.execute(text("DELETE FROM kexie_schema_version WHERE version = 6"))
+        for n in range(1, 1203):  # more than one batch of the copy
+            body = LONG_BODY if n == 1 else f"第{n}份通知：" + "县科协组织科技志愿者下乡开展科普宣传活动" * (1 + n % 3) + str(n)
+            raw = neardup.to_bytes(neardup.signature(neardup.text_of(None, body)))
+            aid = f"a{n}-b1"
+            old_signatures[aid] = raw
+            conn.execute(text("INSERT INTO article_signatures VALUES (:a, :h, '510600', :p, :s)"),
+                         {"a": aid, "h": f"h{n}", "p": PAGE, "s": raw})
+            conn.execute(text("INSERT INTO article_signature_bands VALUES (:k, :a)"),
+                         [{"k": f"{b}:{n:016x}", "a": aid} for b in range(neardup.BANDS)])
+    engine.dispose()
+    store = open_store(db_url)
+    try:
+        assert store.upgraded_from == 5 and store.schema_version() == schema.LATEST == 6
+        with store.engine.connect() as conn:
+            names = set(conn.dialect.get_table_names(conn))
+            copied = dict(conn.execute(text("SELECT article_id, signature FROM signatures")).all())
+            bands = conn.execute(text("SELECT count(*) FROM signature_bands")).scalar()
+        assert "article_signatures" not in names and "article_signature_bands" not in names
+        assert {k: bytes(v) for k, v in copied.items()} == old_signatures
+        assert bands == len(old_signatures) * neardup.BANDS  # 25 integer keys each, the text ones gone
+        mh = neardup.signature(neardup.text_of(None, LONG_BODY))
+        match = neardup.best_stored_match(store, mh)
+        assert (match.article_id, match.similarity) == ("a1-b1", 1.0)
+    finally:
+        store.close()
+
+
+def test_a_failed_band_merge_loses_nothing_and_is_tried_again(tmp_path, monkeypatch, caplog):
+    """The merge runs after the page's commit: if it fails, the page is still written (its
+    result as usual), the rows wait in the recent table where lookups find them, a warning
+    says so, and the next write merges them."""
+    from sqlalchemy.exc import OperationalError
+
+    from kexie_scraper import neardup
+    from kexie_scraper.storage import sql
+
+    store = open_store(f"sqlite:///{tmp_path / 'k.sqlite'}")
+    try:
+        store.band_merge_rows = neardup.BANDS
+        real_merge = sql.SQLStore.merge_bands
+
+        def locked(self):
+            raise OperationalError("INSERT", {}, Exception("database is locked"))
+
+        monkeypatch.setattr(sql.SQLStore, "merge_bands", locked)
+        mh, batch = _signed_article(1, LONG_BODY)
+        assert store.write_page(batch).inserted == ["a1-b1"]
+        assert _band_rows(store) == {"signature_bands": 0, "signature_bands_recent": neardup.BANDS}
+        assert "band rows into signature_bands failed" in caplog.text
+        assert neardup.best_stored_match(store, mh).article_id == "a1-b1"
+        monkeypatch.setattr(sql.SQLStore, "merge_bands", real_merge)
+        _, batch = _signed_article(2, LONG_BODY + "另有补充说明一段。")
+        store.write_page(batch)
+        assert _band_rows(store) == {"signature_bands": 2 * neardup.BANDS, "signature_bands_recent": 0}
     finally:
         store.close()

@@ -12,12 +12,16 @@ lock, SQLite's write lock), so N workers starting at once upgrade a database onc
              stored / id / content_hash / minhash, with its similarity), its source and
              last_seen_at; bulletin_sources (every page where a bulletin was seen),
              page_states (pages that gave no article, and whether to try them again),
-             article_signatures and article_signature_bands (MinHash signatures and
-             their LSH band keys, for near-duplicate lookups in the store); backfilled
+             the MinHash signatures and their LSH band keys, for near-duplicate
+             lookups in the store (since v6 in the tables below); backfilled
   version 4  crawl_runs: one row per source per crawl, the history the health check
              compares a run with (kexie_scraper/health.py)
   version 5  page_states gains ``reason``: the short code of why (the page state, or for a
              failed fetch http_<status>, timeout, truncated, robots, redirect …)
+  version 6  signatures, signature_bands and signature_bands_recent replace
+             article_signatures and article_signature_bands: integer band keys and an
+             integer signature id, and a small table of recent band rows (see below);
+             the signatures are copied and their band keys computed anew
 """
 
 from __future__ import annotations
@@ -26,9 +30,13 @@ from datetime import datetime, timezone
 from typing import Callable
 
 from sqlalchemy import (
-    Boolean, Column, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, Table, Text, bindparam, inspect, select, text,
+    BigInteger, Boolean, Column, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, Table, Text, bindparam, inspect, select, text,
 )
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
+
+from .. import neardup
 
 metadata = MetaData()
 
@@ -108,18 +116,34 @@ page_states = Table(
 
 # MinHash signatures of stored reports (``kexie_scraper.neardup``), and the LSH band keys
 # that find the candidates of a near-duplicate lookup by index, without loading them all.
-article_signatures = Table(
-    "article_signatures", metadata,
-    Column("article_id", Text, primary_key=True),
+# (v6; version 3 to 5 kept them in article_signatures and article_signature_bands, with
+# text band keys.) A band row is two integers: the table is ~7 times smaller than with
+# ``band:hex`` text and article ids, so a random insert dirties fewer B-tree pages.
+signatures = Table(
+    "signatures", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("article_id", Text, nullable=False, unique=True),
     Column("content_hash", Text, nullable=False),
     Column("region_code", Text), Column("page_url", Text),
     Column("signature", LargeBinary, nullable=False),
 )
-article_signature_bands = Table(
-    "article_signature_bands", metadata,
-    Column("band_key", Text, primary_key=True),
-    Column("article_id", Text, primary_key=True),
-)
+
+
+def _band_table(name: str) -> Table:
+    return Table(name, metadata,
+                 Column("band_key", BigInteger, primary_key=True, autoincrement=False),
+                 Column("signature_id", Integer, primary_key=True, autoincrement=False),
+                 sqlite_with_rowid=False)
+
+
+# New band rows go to the small ``signature_bands_recent``, written in the page's own
+# transaction; the store moves them into ``signature_bands`` every BAND_MERGE_ROWS rows,
+# in key order, in one transaction (``SQLStore.merge_bands``). Random inserts straight
+# into the big table dirtied a B-tree page per row at each commit, a cost that grew with
+# the table (README, "What grows"); a lookup reads both tables in one statement.
+signature_bands = _band_table("signature_bands")
+signature_bands_recent = _band_table("signature_bands_recent")
+SIGNATURE_TABLES = (signatures, signature_bands, signature_bands_recent)
 
 # The health of each source's crawls (kexie_scraper/health.py): a small history, read back
 # as "the last N runs of this source" to see a drop in yield or field coverage.
@@ -166,7 +190,6 @@ def _v2(conn: Connection) -> None:
 
 
 def _v3(conn: Connection) -> None:
-    from .. import neardup
     from ..parsing.urls import bulletin_page_key, canonical_url
 
     present = {c["name"] for c in inspect(conn).get_columns(article_urls.name)}
@@ -175,7 +198,7 @@ def _v3(conn: Connection) -> None:
             column = article_urls.c[name]
             kind = column.type.compile(dialect=conn.dialect)
             conn.exec_driver_sql(f"ALTER TABLE {article_urls.name} ADD COLUMN {name} {kind}")  # identifiers, not values
-    for table in (bulletin_sources, page_states, article_signatures, article_signature_bands):
+    for table in (bulletin_sources, page_states, *SIGNATURE_TABLES):
         table.create(conn, checkfirst=True)
     # Sightings so far: the page an article was stored from is ``stored``; any other page
     # showed the same text (v2 recorded exact matches only).
@@ -199,23 +222,33 @@ def _v3(conn: Connection) -> None:
         conn.execute(bulletin_sources.insert(), list(rows.values()))
     # Signatures of the reports stored so far, so later runs match near-duplicates of them too.
     batch: list[dict] = []
-    bands: list[dict] = []
     query = select(a.c.id, a.c.content_hash, a.c.title, a.c.body, a.c.region_code, a.c.bulletin_url)
     for aid, content, title, body, region, url in conn.execute(query).all():
         text_ = neardup.text_of(title, body)
         if not neardup.comparable(text_):
             continue
-        mh = neardup.signature(text_)
         batch.append({"article_id": aid, "content_hash": content, "region_code": region,
-                      "page_url": canonical_url(url) if url else None, "signature": neardup.to_bytes(mh)})
-        bands += [{"band_key": key, "article_id": aid} for key in neardup.band_keys(mh)]
+                      "page_url": canonical_url(url) if url else None,
+                      "signature": neardup.to_bytes(neardup.signature(text_))})
         if len(batch) >= 500:
-            conn.execute(article_signatures.insert(), batch)
-            conn.execute(article_signature_bands.insert(), bands)
-            batch, bands = [], []
-    if batch:
-        conn.execute(article_signatures.insert(), batch)
-        conn.execute(article_signature_bands.insert(), bands)
+            insert_signatures(conn, batch, signature_bands)
+            batch = []
+    insert_signatures(conn, batch, signature_bands)
+
+
+def insert_signatures(conn: Connection, rows: list[dict], bands: Table) -> list[str]:
+    """Store these signature rows (``signatures`` columns but ``id``) and their band keys in
+    ``bands``; a report whose signature is stored already is left alone. Returns the
+    article ids inserted. Used by the store's page writes and by the upgrades."""
+    if not rows:
+        return []
+    insert = (sqlite_insert if conn.dialect.name == "sqlite" else pg_insert)(signatures)
+    ids = conn.execute(insert.on_conflict_do_nothing().returning(signatures.c.id, signatures.c.article_id), rows).all()
+    by_article = {row["article_id"]: row["signature"] for row in rows}
+    keys = sorted((key, sid) for sid, aid in ids for key in neardup.band_keys(by_article[aid]))
+    if keys:
+        conn.execute(bands.insert(), [{"band_key": key, "signature_id": sid} for key, sid in keys])
+    return [aid for _, aid in ids]
 
 
 def _v4(conn: Connection) -> None:
@@ -229,7 +262,31 @@ def _v5(conn: Connection) -> None:
         conn.exec_driver_sql(f"ALTER TABLE {page_states.name} ADD COLUMN reason {kind}")  # identifiers, not values
 
 
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1, 2: _v2, 3: _v3, 4: _v4, 5: _v5}
+def _v6(conn: Connection) -> None:
+    """The signatures of a v3–v5 database, copied into the v6 tables in batches (bounded
+    memory for a store of any size); the text band keys are dropped and computed anew."""
+    for table in SIGNATURE_TABLES:
+        table.create(conn, checkfirst=True)  # a fresh database got them from _v3 already
+    names = set(inspect(conn).get_table_names())
+    if "article_signatures" in names:
+        old = Table("article_signatures", MetaData(), Column("article_id", Text, primary_key=True),
+                    Column("content_hash", Text), Column("region_code", Text), Column("page_url", Text),
+                    Column("signature", LargeBinary))
+        last = ""
+        while True:
+            rows = [dict(row) for row in conn.execute(
+                select(old).where(old.c.article_id > last).order_by(old.c.article_id).limit(1000)).mappings()]
+            if not rows:
+                break
+            insert_signatures(conn, rows, signature_bands)
+            last = rows[-1]["article_id"]
+    if "article_signature_bands" in names:
+        conn.exec_driver_sql("DROP TABLE article_signature_bands")
+    if "article_signatures" in names:
+        conn.exec_driver_sql("DROP TABLE article_signatures")
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1, 2: _v2, 3: _v3, 4: _v4, 5: _v5, 6: _v6}
 LATEST = max(MIGRATIONS)
 
 

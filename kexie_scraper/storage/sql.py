@@ -52,6 +52,13 @@ LOOKUP_CHUNK = 500
 # stop word it is not read in full, or each lookup would grow with the store. A true
 # near-duplicate (Jaccard ≥ 0.5) shares several bands with its report, the rarer ones too.
 BAND_READ_LIMIT = 64
+# Band rows written (by this store) before they are moved from signature_bands_recent into
+# signature_bands: 2,000 reports. The recent table stays a few MB, so its inserts hit pages
+# in cache, and a merge's cost is spread over many rows (``benchmarks/band_inserts.py``).
+BAND_MERGE_ROWS = 50_000
+_PG_MERGE_BANDS = ("WITH moved AS (DELETE FROM signature_bands_recent RETURNING band_key, signature_id) "
+                   "INSERT INTO signature_bands (band_key, signature_id) "
+                   "SELECT band_key, signature_id FROM moved ORDER BY band_key, signature_id ON CONFLICT DO NOTHING")
 
 
 def _sqlite_engine(url: str) -> Engine:
@@ -93,6 +100,25 @@ def _sqlite_engine(url: str) -> Engine:
     return engine
 
 
+class _Compiled:
+    """A Core statement of the lookup hot path, compiled once for the dialect and run by
+    ``exec_driver_sql``: SQLAlchemy's per-execution handling of bound parameters and result
+    types cost more than the query (the candidate query, with its 152 parameters, at
+    100,000 stored reports: 440 µs against 160). The SQL is still Core's and the values
+    still bound parameters; the result rows are the driver's (bytes, str, int)."""
+
+    def __init__(self, statement, dialect) -> None:
+        compiled = statement.compile(dialect=dialect)
+        self.sql = str(compiled)
+        # Parameters with a value at compile time are constants (LIMIT 64, OFFSET 0).
+        self.fixed = {name: value for name, value in compiled.params.items() if value is not None}
+        self.order = compiled.positiontup  # positional drivers (sqlite3); None for psycopg's named style
+
+    def run(self, conn: Connection, params: dict[str, Any]):
+        values = {**self.fixed, **params}
+        return conn.exec_driver_sql(self.sql, values if self.order is None else tuple(values[n] for n in self.order))
+
+
 class SQLStore:
     """A ``Store`` on any SQLAlchemy URL this project supports (sqlite, postgresql+psycopg)."""
 
@@ -107,13 +133,18 @@ class SQLStore:
         self._lookup_local = threading.local()
         self._lookup_conns: list[Connection] = []
         self._prepare()
+        self.band_merge_rows = BAND_MERGE_ROWS
+        # Rows an earlier run left in the recent table count towards the next merge, so
+        # short runs cannot grow it without bound.
+        with self.engine.connect() as conn:
+            self._unmerged = conn.execute(select(func.count()).select_from(schema.signature_bands_recent)).scalar()
 
     def _prepare(self) -> None:
         """The statements of the per-article hot path, built once: building a statement
         anew for each call cost more than running it (SQLAlchemy coerces and keys every
         new clause; a prebuilt one hits its compiled cache)."""
         a, b = schema.articles, schema.bulletins
-        s, bands = schema.article_signatures, schema.article_signature_bands
+        s = schema.signatures
         self._find_article = (select(a.c.id, a.c.content_hash)
                               .where((a.c.id == bindparam("aid")) | (a.c.content_hash == bindparam("content")))
                               .limit(2))
@@ -122,18 +153,24 @@ class SQLStore:
         # written from one template (a notice re-issued by every county) share bands with
         # thousands of others, and comparing them all made each lookup grow with the store.
         # Each band key's reports are read up to BAND_READ_LIMIT (one bounded index range
-        # per key, ``UNION ALL``), so a lookup costs the same in a store of any size.
-        per_band = [select(bands.c.article_id).where(bands.c.band_key == bindparam(f"k{i}"))
-                    .limit(BAND_READ_LIMIT).subquery(f"band{i}") for i in range(neardup.BANDS)]
-        hits = union_all(*(select(band.c.article_id) for band in per_band)).subquery("hits")
-        shared = (select(hits.c.article_id, func.count().label("shared"))
-                  .group_by(hits.c.article_id)
-                  .order_by(func.count().desc(), hits.c.article_id)
+        # per key and table, ``UNION ALL``), so a lookup costs the same in a store of any
+        # size. Both band tables are read in the one statement: a merge between two reads
+        # cannot hide a row.
+        per_band = [select(table.c.signature_id).where(table.c.band_key == bindparam(f"k{i}"))
+                    .limit(BAND_READ_LIMIT).subquery(f"{name}{i}")
+                    for i in range(neardup.BANDS)
+                    for name, table in (("band", schema.signature_bands), ("recent", schema.signature_bands_recent))]
+        hits = union_all(*(select(band.c.signature_id) for band in per_band)).subquery("hits")
+        shared = (select(hits.c.signature_id, func.count().label("shared"))
+                  .group_by(hits.c.signature_id)
+                  .order_by(func.count().desc(), hits.c.signature_id)
                   .limit(bindparam("limit"))
                   .subquery())
-        self._candidates = (select(s.c.article_id, s.c.content_hash, s.c.region_code, s.c.page_url, s.c.signature)
-                            .join(shared, shared.c.article_id == s.c.article_id)
-                            .order_by(s.c.article_id))
+        candidates = (select(s.c.article_id, s.c.content_hash, s.c.region_code, s.c.page_url, s.c.signature)
+                      .join(shared, shared.c.signature_id == s.c.id)
+                      .order_by(s.c.article_id))
+        self._candidates = _Compiled(candidates, self.engine.dialect)
+        self._find_article_sql = _Compiled(self._find_article, self.engine.dialect)
         # One multi-row INSERT per page; RETURNING tells which rows were new.
         self._insert_articles = self._insert(a).on_conflict_do_nothing().returning(a.c.id)
         self._article_exists = select(a.c.id).where(a.c.id == bindparam("aid"))
@@ -153,8 +190,6 @@ class SQLStore:
         self._upsert_sightings = sighting.on_conflict_do_update(
             index_elements=[u.c.content_hash, u.c.url], set_={"last_seen_at": sighting.excluded.last_seen_at})
         self._clear_page_state = delete(p).where(p.c.canonical_url == bindparam("page"))
-        self._insert_signatures = self._insert(s).on_conflict_do_nothing()
-        self._insert_bands = self._insert(bands).on_conflict_do_nothing()
 
     # --- reads -------------------------------------------------------------------------
     def _read(self) -> Connection:
@@ -200,13 +235,13 @@ class SQLStore:
 
     def find_article(self, article_id: str, content_hash: str) -> tuple[str, str] | None:
         """(stored content hash, how it matched: "id" | "content_hash") of this report's stored copy."""
-        rows = self._query(lambda conn: conn.execute(self._find_article, {"aid": article_id, "content": content_hash}).all())
+        rows = self._query(lambda conn: self._find_article_sql.run(conn, {"aid": article_id, "content": content_hash}).all())
         for aid, content in rows:
             if aid == article_id:
                 return content, "id"
         return (rows[0][1], "content_hash") if rows else None
 
-    def signature_candidates(self, band_keys: Iterable[str], limit: int = neardup.CANDIDATE_LIMIT) -> list[Candidate]:
+    def signature_candidates(self, band_keys: Iterable[int], limit: int = neardup.CANDIDATE_LIMIT) -> list[Candidate]:
         """Stored articles sharing at least one LSH band key: near-duplicate candidates, the
         ``limit`` sharing the most bands (a true duplicate shares more bands than reports
         that merely use the same phrases)."""
@@ -215,11 +250,11 @@ class SQLStore:
             return []
         if len(keys) > neardup.BANDS:
             raise ValueError(f"{len(keys)} band keys: a signature has {neardup.BANDS}")
-        # Fewer keys (a caller's subset) are padded with one no band key has: "" matches nothing.
-        params = {f"k{i}": keys[i] if i < len(keys) else "" for i in range(neardup.BANDS)}
+        # Fewer keys (a caller's subset) are padded with one no band key has: -1 matches nothing.
+        params = {f"k{i}": keys[i] if i < len(keys) else -1 for i in range(neardup.BANDS)}
         params["limit"] = limit
         return self._query(lambda conn: [Candidate(*row[:4], bytes(row[4]))
-                                         for row in conn.execute(self._candidates, params)])
+                                         for row in self._candidates.run(conn, params)])
 
     def known_page_urls(self, urls: Iterable[str]) -> set[str]:
         """The given canonical page URLs at which some article was already stored or seen."""
@@ -245,7 +280,8 @@ class SQLStore:
         for attempt in range(5):
             try:
                 with self.engine.begin() as conn:
-                    return [self._write_page(conn, batch) for batch in batches]
+                    results = [self._write_page(conn, batch) for batch in batches]
+                break
             except DBAPIError as exc:
                 code = getattr(exc.orig, "sqlstate", None)
                 if (code not in _RETRYABLE_PG and not exc.connection_invalidated) or attempt == 4:
@@ -253,7 +289,8 @@ class SQLStore:
                 logger.info("%d page(s) from %s: %s, retrying the write", len(batches),
                             batches[0].url if batches else "-", code or "connection lost")
                 time.sleep(0.05 * (attempt + 1))
-        raise AssertionError("unreachable")
+        self._merge_when_due()  # after the commit, outside its retries: the pages are written
+        return results
 
     def _write_page(self, conn: Connection, batch: PageBatch) -> PageResult:
         result = PageResult()
@@ -306,12 +343,49 @@ class SQLStore:
 
     def _save_signatures(self, conn: Connection, rows: list[dict[str, Any]], page: str,
                          signatures: dict[str, bytes]) -> None:
-        """The signatures and LSH band keys of the articles this page inserted (two statements)."""
-        conn.execute(self._insert_signatures, [
+        """The signatures and LSH band keys of the articles this page inserted (two
+        statements); the band rows go to the recent table, merged later (``merge_bands``)."""
+        schema.insert_signatures(conn, [
             {"article_id": row["id"], "content_hash": row["content_hash"], "region_code": row["region_code"],
-             "page_url": page, "signature": signatures[row["id"]]} for row in rows])
-        keys = sorted((key, row["id"]) for row in rows for key in neardup.band_keys(signatures[row["id"]]))
-        conn.execute(self._insert_bands, [{"band_key": key, "article_id": aid} for key, aid in keys])
+             "page_url": page, "signature": signatures[row["id"]]} for row in rows], schema.signature_bands_recent)
+        self._unmerged += len(rows) * neardup.BANDS
+
+    def _merge_when_due(self) -> None:
+        """Merge if enough rows are waiting. A failed merge loses nothing (the rows stay in
+        the recent table, where lookups find them, and the next write tries again), so it
+        is logged, not raised: the pages it follows are committed."""
+        if self._unmerged >= self.band_merge_rows:
+            try:
+                self.merge_bands()
+            except DBAPIError as exc:
+                logger.warning("moving %d band rows into signature_bands failed, left for the next write: %s",
+                               self._unmerged, type(exc.orig or exc).__name__)
+
+    def merge_bands(self) -> None:
+        """Move the recent band rows into ``signature_bands``, in key order, in one
+        transaction: a sorted bulk insert touches each B-tree page once, where the same rows
+        inserted page by page dirtied about a page each at every commit."""
+        recent, bands = schema.signature_bands_recent, schema.signature_bands
+        for attempt in range(5):
+            try:
+                with self.engine.begin() as conn:
+                    if self.dialect == "postgresql":
+                        # One statement: the rows it deletes are the rows it moves, whatever
+                        # other workers commit meanwhile (READ COMMITTED).
+                        conn.exec_driver_sql(_PG_MERGE_BANDS)
+                    else:  # SQLite: writers are serialized by BEGIN IMMEDIATE
+                        moved = select(recent.c.band_key, recent.c.signature_id).order_by(recent.c.band_key,
+                                                                                       recent.c.signature_id)
+                        conn.execute(bands.insert().prefix_with("OR IGNORE").from_select(["band_key", "signature_id"],
+                                                                                       moved))
+                        conn.execute(delete(recent))
+                self._unmerged = 0
+                return
+            except DBAPIError as exc:
+                code = getattr(exc.orig, "sqlstate", None)
+                if (code not in _RETRYABLE_PG and not exc.connection_invalidated) or attempt == 4:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
 
     def _bulletin_source(self, conn: Connection, bulletin: dict[str, Any]) -> None:
         """Record the page the bulletin was seen at; a good fetch clears that page's old state."""
@@ -519,13 +593,15 @@ class SQLStore:
         for attempt in range(5):
             try:
                 with self.engine.begin() as conn:
-                    return self._reparse_page(conn, url, bulletin, articles, list(seen), signatures or {})
+                    result = self._reparse_page(conn, url, bulletin, articles, list(seen), signatures or {})
+                break
             except DBAPIError as exc:
                 code = getattr(exc.orig, "sqlstate", None)
                 if (code not in _RETRYABLE_PG and not exc.connection_invalidated) or attempt == 4:
                     raise
                 time.sleep(0.05 * (attempt + 1))
-        raise AssertionError("unreachable")
+        self._merge_when_due()
+        return result
 
     _PROVENANCE = ("id", "source", "url", "canonical_url", "bulletin_url", "crawled_at")
 
