@@ -119,11 +119,21 @@ def test_a_changed_parse_updates_inserts_and_deletes_rows(archived, tmp_path):
     orphans = rows(work, "SELECT u.url FROM article_urls u LEFT JOIN articles a ON a.content_hash = u.content_hash "
                          "WHERE a.id IS NULL")
     assert orphans == []
+    # Nor does a signature or band row: a later near-duplicate lookup cannot match a deleted report.
+    assert rows(work, "SELECT s.article_id FROM signatures s LEFT JOIN articles a ON a.id = s.article_id "
+                      "WHERE a.id IS NULL") == []
+    bands = "SELECT count(*) FROM ({} b LEFT JOIN signatures s ON s.id = b.signature_id) WHERE s.id IS NULL"
+    assert rows(work, bands.format("signature_bands")) == rows(work, bands.format("signature_bands_recent")) == [(0,)]
+    signed = rows(work, "SELECT count(*) FROM signatures")[0][0]
+    assert rows(work, "SELECT (SELECT count(*) FROM signature_bands) + (SELECT count(*) FROM signature_bands_recent)") == [
+        (signed * 25,)]
     again = reparse(f"sqlite:///{work}", arch, parse=better)
     assert (again["updated"], again["deleted"], again["inserted"]) == (0, 0, 0)  # idempotent
     restored = reparse(f"sqlite:///{work}", arch)  # the old parser again: the merged-away reports come back
     assert restored["inserted"] == counts["deleted"]
     assert rows(work, "SELECT id, org FROM articles") == rows(db, "SELECT id, org FROM articles")
+    assert rows(work, "SELECT article_id, signature FROM signatures ORDER BY article_id") == rows(
+        db, "SELECT article_id, signature FROM signatures ORDER BY article_id")  # and their signatures come back
 
 
 def test_reparse_filters_by_source_and_fetch_date(archived):

@@ -657,9 +657,26 @@ class SQLStore:
             still = set(conn.execute(select(u.c.content_hash).where(u.c.content_hash.in_(hashes))).scalars())
             orphans = sorted(dropped - still)
             if orphans:
-                result.deleted.extend(conn.execute(select(a.c.id).where(a.c.content_hash.in_(orphans))).scalars())
+                gone = list(conn.execute(select(a.c.id).where(a.c.content_hash.in_(orphans))).scalars())
+                result.deleted.extend(gone)
                 conn.execute(delete(a).where(a.c.content_hash.in_(orphans)))
+                self._forget_signatures(conn, gone)
         return result
+
+    @staticmethod
+    def _forget_signatures(conn: Connection, article_ids: list[str]) -> None:
+        """Delete these articles' signatures and band rows, so that no later lookup matches a
+        deleted report. The band rows are found by their keys (computed from the signature),
+        not by a scan of the band tables for the signature id."""
+        s = schema.signatures
+        rows = conn.execute(select(s.c.id, s.c.signature).where(s.c.article_id.in_(sorted(article_ids)))).all()
+        if not rows:
+            return
+        pairs = [{"k": key, "sid": sid} for sid, signature in rows for key in neardup.band_keys(bytes(signature))]
+        for table in (schema.signature_bands, schema.signature_bands_recent):
+            conn.execute(delete(table).where((table.c.band_key == bindparam("k")) & (table.c.signature_id == bindparam("sid"))),
+                         pairs)
+        conn.execute(delete(s).where(s.c.id.in_([sid for sid, _ in rows])))
 
     def schema_version(self) -> int:
         with self._read() as conn:
