@@ -491,6 +491,15 @@ def test_reparse_stores_the_signatures_of_what_it_inserts(db_url):
                                   signatures={"a1-b1": neardup.to_bytes(mh)})
         assert done.inserted == ["a1-b1"]
         assert [c.article_id for c in store.signature_candidates(neardup.band_keys(mh))] == ["a1-b1"]
+        # A new parse of the page without that report deletes it, its signature and band rows too.
+        store.merge_bands()  # half the rows in each band table
+        other = {**article(2), "body": LONG_BODY + "又及：另一篇不相干的补充说明，篇幅足够长以便计算签名。"}
+        store.reparse_page(PAGE, bulletin(), [other], signatures={
+            "a2-b1": neardup.to_bytes(neardup.signature(neardup.text_of(None, other["body"])))})
+        assert store.reparse_page(PAGE, bulletin(), []).deleted == ["a2-b1"]
+        done = store.reparse_page(PAGE, bulletin(), [])
+        assert done.deleted == [] and store.signature_candidates(neardup.band_keys(mh)) == []
+        assert _band_rows(store) == {"signature_bands": 0, "signature_bands_recent": 0}
     finally:
         store.close()
 
