@@ -644,3 +644,47 @@ def test_a_failed_band_merge_loses_nothing_and_is_tried_again(tmp_path, monkeypa
         assert _band_rows(store) == {"signature_bands": 2 * neardup.BANDS, "signature_bands_recent": 0}
     finally:
         store.close()
+
+
+def test_a_deadlock_or_dropped_connection_is_retried_other_errors_are_not(tmp_path, caplog):
+    """Every write transaction (a page group, a reparse, a band merge) goes through
+    ``_transaction``: PostgreSQL's deadlock and serialization failures are tried again (up
+    to 5 times, each logged), any other database error is raised at once."""
+    from sqlalchemy.exc import OperationalError
+
+    class Deadlock(Exception):
+        sqlstate = "40P01"
+
+    store = open_store(f"sqlite:///{tmp_path / 'k.sqlite'}")
+    try:
+        calls = []
+
+        def flaky(conn):
+            calls.append(1)
+            if len(calls) < 3:
+                raise OperationalError("UPDATE", {}, Deadlock("deadlock detected"))
+            return "done"
+
+        caplog.set_level("INFO", logger="kexie_scraper.storage.sql")
+        assert store._transaction(flaky, "page %s", "p1") == "done" and len(calls) == 3
+        assert caplog.text.count("page p1: 40P01, retrying") == 2
+
+        def broken(conn):
+            calls.append(1)
+            raise OperationalError("INSERT", {}, Exception("disk I/O error"))
+
+        calls.clear()
+        with pytest.raises(OperationalError):
+            store._transaction(broken, "page %s", "p2")
+        assert len(calls) == 1
+
+        def always(conn):
+            calls.append(1)
+            raise OperationalError("UPDATE", {}, Deadlock("deadlock detected"))
+
+        calls.clear()
+        with pytest.raises(OperationalError):
+            store._transaction(always, "page %s", "p3")
+        assert len(calls) == 5
+    finally:
+        store.close()

@@ -277,20 +277,26 @@ class SQLStore:
     def write_pages(self, batches: list[PageBatch]) -> list[PageResult]:
         """Several pages in one transaction: all stored, or none (the store pipeline's
         group commit; each page is written as ``write_page`` would write it alone)."""
+        results = self._transaction(lambda conn: [self._write_page(conn, batch) for batch in batches],
+                                    "%d page(s) from %s", len(batches), batches[0].url if batches else "-")
+        self._merge_when_due()  # after the commit, outside its retries: the pages are written
+        return results
+
+    def _transaction(self, run, *what):
+        """``run(connection)`` in one transaction. A deadlock or serialization failure
+        between PostgreSQL workers, or a dropped connection, rolls it back; it is tried
+        again, up to 5 times. ``what``: the log message's format and arguments."""
         for attempt in range(5):
             try:
                 with self.engine.begin() as conn:
-                    results = [self._write_page(conn, batch) for batch in batches]
-                break
+                    return run(conn)
             except DBAPIError as exc:
                 code = getattr(exc.orig, "sqlstate", None)
                 if (code not in _RETRYABLE_PG and not exc.connection_invalidated) or attempt == 4:
                     raise
-                logger.info("%d page(s) from %s: %s, retrying the write", len(batches),
-                            batches[0].url if batches else "-", code or "connection lost")
+                logger.info(what[0] + ": %s, retrying", *what[1:], code or "connection lost")
                 time.sleep(0.05 * (attempt + 1))
-        self._merge_when_due()  # after the commit, outside its retries: the pages are written
-        return results
+        raise AssertionError("unreachable")
 
     def _write_page(self, conn: Connection, batch: PageBatch) -> PageResult:
         result = PageResult()
@@ -366,26 +372,19 @@ class SQLStore:
         transaction: a sorted bulk insert touches each B-tree page once, where the same rows
         inserted page by page dirtied about a page each at every commit."""
         recent, bands = schema.signature_bands_recent, schema.signature_bands
-        for attempt in range(5):
-            try:
-                with self.engine.begin() as conn:
-                    if self.dialect == "postgresql":
-                        # One statement: the rows it deletes are the rows it moves, whatever
-                        # other workers commit meanwhile (READ COMMITTED).
-                        conn.exec_driver_sql(_PG_MERGE_BANDS)
-                    else:  # SQLite: writers are serialized by BEGIN IMMEDIATE
-                        moved = select(recent.c.band_key, recent.c.signature_id).order_by(recent.c.band_key,
-                                                                                       recent.c.signature_id)
-                        conn.execute(bands.insert().prefix_with("OR IGNORE").from_select(["band_key", "signature_id"],
-                                                                                       moved))
-                        conn.execute(delete(recent))
-                self._unmerged = 0
-                return
-            except DBAPIError as exc:
-                code = getattr(exc.orig, "sqlstate", None)
-                if (code not in _RETRYABLE_PG and not exc.connection_invalidated) or attempt == 4:
-                    raise
-                time.sleep(0.05 * (attempt + 1))
+
+        def move(conn: Connection) -> None:
+            if self.dialect == "postgresql":
+                # One statement: the rows it deletes are the rows it moves, whatever
+                # other workers commit meanwhile (READ COMMITTED).
+                conn.exec_driver_sql(_PG_MERGE_BANDS)
+            else:  # SQLite: writers are serialized by BEGIN IMMEDIATE
+                moved = select(recent.c.band_key, recent.c.signature_id).order_by(recent.c.band_key, recent.c.signature_id)
+                conn.execute(bands.insert().prefix_with("OR IGNORE").from_select(["band_key", "signature_id"], moved))
+                conn.execute(delete(recent))
+
+        self._transaction(move, "moving %d band rows", self._unmerged)
+        self._unmerged = 0
 
     def _bulletin_source(self, conn: Connection, bulletin: dict[str, Any]) -> None:
         """Record the page the bulletin was seen at; a good fetch clears that page's old state."""
@@ -590,16 +589,9 @@ class SQLStore:
         longer yields loses its sighting here, and is deleted when no page sights it. Provenance (``source``, the URLs,
         ``crawled_at``, ``first_seen_at``) is kept: a repost's parse never takes over the
         original's rows, nor deletes them."""
-        for attempt in range(5):
-            try:
-                with self.engine.begin() as conn:
-                    result = self._reparse_page(conn, url, bulletin, articles, list(seen), signatures or {})
-                break
-            except DBAPIError as exc:
-                code = getattr(exc.orig, "sqlstate", None)
-                if (code not in _RETRYABLE_PG and not exc.connection_invalidated) or attempt == 4:
-                    raise
-                time.sleep(0.05 * (attempt + 1))
+        seen = list(seen)  # once: a retry must see them again
+        result = self._transaction(lambda conn: self._reparse_page(conn, url, bulletin, articles, seen, signatures or {}),
+                                   "reparse of %s", url)
         self._merge_when_due()
         return result
 
