@@ -655,36 +655,30 @@ def test_a_deadlock_or_dropped_connection_is_retried_other_errors_are_not(tmp_pa
     class Deadlock(Exception):
         sqlstate = "40P01"
 
-    store = open_store(f"sqlite:///{tmp_path / 'k.sqlite'}")
-    try:
+    deadlock = lambda: OperationalError("UPDATE", {}, Deadlock("deadlock detected"))
+    disk = lambda: OperationalError("INSERT", {}, Exception("disk I/O error"))
+
+    def failing(error, times):
+        """A transaction body that raises ``error()`` its first ``times`` calls; counts them all."""
         calls = []
 
-        def flaky(conn):
+        def run(conn):
             calls.append(1)
-            if len(calls) < 3:
-                raise OperationalError("UPDATE", {}, Deadlock("deadlock detected"))
+            if len(calls) <= times:
+                raise error()
             return "done"
+        return run, calls
 
+    store = open_store(f"sqlite:///{tmp_path / 'k.sqlite'}")
+    try:
         caplog.set_level("INFO", logger="kexie_scraper.storage.sql")
-        assert store._transaction(flaky, "page %s", "p1") == "done" and len(calls) == 3
+        run, calls = failing(deadlock, 2)
+        assert store._transaction(run, "page %s", "p1") == "done" and len(calls) == 3
         assert caplog.text.count("page p1: 40P01, retrying") == 2
-
-        def broken(conn):
-            calls.append(1)
-            raise OperationalError("INSERT", {}, Exception("disk I/O error"))
-
-        calls.clear()
-        with pytest.raises(OperationalError):
-            store._transaction(broken, "page %s", "p2")
-        assert len(calls) == 1
-
-        def always(conn):
-            calls.append(1)
-            raise OperationalError("UPDATE", {}, Deadlock("deadlock detected"))
-
-        calls.clear()
-        with pytest.raises(OperationalError):
-            store._transaction(always, "page %s", "p3")
-        assert len(calls) == 5
+        for error, times, tried in ((disk, 1, 1), (deadlock, 99, 5)):
+            run, calls = failing(error, times)
+            with pytest.raises(OperationalError):
+                store._transaction(run, "page %s", "p2")
+            assert len(calls) == tried
     finally:
         store.close()
