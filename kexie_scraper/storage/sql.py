@@ -145,9 +145,9 @@ class SQLStore:
         new clause; a prebuilt one hits its compiled cache)."""
         a, b = schema.articles, schema.bulletins
         s = schema.signatures
-        self._find_article = (select(a.c.id, a.c.content_hash)
-                              .where((a.c.id == bindparam("aid")) | (a.c.content_hash == bindparam("content")))
-                              .limit(2))
+        find_article = (select(a.c.id, a.c.content_hash)
+                        .where((a.c.id == bindparam("aid")) | (a.c.content_hash == bindparam("content")))
+                        .limit(2))
         self._bulletin_exists = select(b.c.id).where(b.c.id == bindparam("bid"))
         # The candidates sharing the most bands first, at most ``limit`` of them: reports
         # written from one template (a notice re-issued by every county) share bands with
@@ -170,7 +170,7 @@ class SQLStore:
                       .join(shared, shared.c.signature_id == s.c.id)
                       .order_by(s.c.article_id))
         self._candidates = _Compiled(candidates, self.engine.dialect)
-        self._find_article_sql = _Compiled(self._find_article, self.engine.dialect)
+        self._find_article = _Compiled(find_article, self.engine.dialect)
         # One multi-row INSERT per page; RETURNING tells which rows were new.
         self._insert_articles = self._insert(a).on_conflict_do_nothing().returning(a.c.id)
         self._article_exists = select(a.c.id).where(a.c.id == bindparam("aid"))
@@ -235,7 +235,7 @@ class SQLStore:
 
     def find_article(self, article_id: str, content_hash: str) -> tuple[str, str] | None:
         """(stored content hash, how it matched: "id" | "content_hash") of this report's stored copy."""
-        rows = self._query(lambda conn: self._find_article_sql.run(conn, {"aid": article_id, "content": content_hash}).all())
+        rows = self._query(lambda conn: self._find_article.run(conn, {"aid": article_id, "content": content_hash}).all())
         for aid, content in rows:
             if aid == article_id:
                 return content, "id"
