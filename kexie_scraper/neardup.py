@@ -230,7 +230,7 @@ def best_stored_match(store, mh: MinHash, region_code: str | None = None, page: 
 
     The candidates' signatures are compared in one numpy operation: one ``MinHash`` per
     candidate cost ~5 µs each, and a lookup in a big store meets up to CANDIDATE_LIMIT."""
-    candidates = store.signature_candidates(band_keys(mh))
+    candidates = store.signature_candidates(band_keys(mh), province=province_of(region_code))
     if not candidates:
         return None
     for c in candidates:
@@ -306,6 +306,21 @@ class NearDuplicateIndex:
 
     def best(self, mh: MinHash, region_code: str | None = None, page: str | None = None) -> Match | None:
         return best_match(mh, self.candidates(mh), region_code, page, self.threshold)
+
+
+def province_of(region_code: str | None) -> int:
+    """The province of a GB/T 2260 code, as a number (51 for 510623), 0 when unknown.
+
+    The store files each band row under its report's province (schema v7) and a lookup
+    reads the rows of its own province and of province 0: the region guard would reject a
+    candidate from any other province (``_same_place`` never joins two provinces), so
+    reading it only took a place among the capped candidates. ``tests/test_neardup.py``
+    checks that a pair ``_same_place`` accepts never has two different non-zero provinces."""
+    if region_code and len(region_code) >= 2:
+        head = region_code[:2]
+        if head.isascii() and head.isdigit() and head != "00":
+            return int(head)
+    return 0
 
 
 def _same_place(a: str, b: str) -> bool:

@@ -313,7 +313,7 @@ def test_stored_lookup_compares_all_candidates_at_once_as_best_match_would(tmp_p
             for region, page in ((None, None), (regions[j % 4], f"https://x.org/{j % 7}")):
                 entries = [neardup.Entry(c.article_id, c.content_hash, c.region_code, c.page_url,
                                          neardup.from_bytes(c.signature))
-                           for c in store.signature_candidates(neardup.band_keys(probe))]
+                           for c in store.signature_candidates(neardup.band_keys(probe), province=neardup.province_of(region))]
                 for threshold in (0.05, 0.2, neardup.THRESHOLD):
                     expected = neardup.best_match(probe, entries, region, page, threshold)
                     assert neardup.best_stored_match(store, probe, region, page, threshold) == expected

@@ -374,7 +374,7 @@ def test_upgrade_to_v3_backfills_sources_and_signatures(db_url):
     engine.dispose()
     store = open_store(db_url)
     try:
-        assert store.upgraded_from == 1 and store.schema_version() == schema.LATEST == 6
+        assert store.upgraded_from == 1 and store.schema_version() == schema.LATEST == 7
         assert [(r["url"], r["match"]) for r in store.article_sources("a2")] == [(wechat_page, "stored")]
         # A WeChat page is known by the long link it names.
         assert [r["canonical_url"] for r in store.bulletin_sources("b2")] == [WECHAT]
@@ -428,7 +428,7 @@ def test_a_v3_database_gains_the_reason_of_its_page_states(db_url):
     engine.dispose()
     store = open_store(db_url)
     try:
-        assert store.upgraded_from == 3 and store.schema_version() == schema.LATEST == 6
+        assert store.upgraded_from == 3 and store.schema_version() == schema.LATEST == 7
         store.record_page_state({"url": REPOST, "canonical_url": REPOST, "source": "scimall", "state": "http_error",
                                  "reason": "timeout", "retryable": True, "detail": "took too long",
                                  "crawled_at": "2024-06-01T10:00:00+08:00"})
@@ -587,7 +587,7 @@ def test_a_v5_database_gets_integer_band_keys(db_url):
         blob = "BYTEA" if engine.dialect.name == "postgresql" else "BLOB"
         for statement in V5_SIGNATURE_TABLES.format(blob=blob).split(";"):
             conn.exec_driver_sql(statement)
-        conn.execute(text("DELETE FROM kexie_schema_version WHERE version = 6"))
+        conn.execute(text("DELETE FROM kexie_schema_version WHERE version >= 6"))
         for n in range(1, 1203):  # more than one batch of the copy
             body = LONG_BODY if n == 1 else f"第{n}份通知：" + "县科协组织科技志愿者下乡开展科普宣传活动" * (1 + n % 3) + str(n)
             raw = neardup.to_bytes(neardup.signature(neardup.text_of(None, body)))
@@ -600,7 +600,7 @@ def test_a_v5_database_gets_integer_band_keys(db_url):
     engine.dispose()
     store = open_store(db_url)
     try:
-        assert store.upgraded_from == 5 and store.schema_version() == schema.LATEST == 6
+        assert store.upgraded_from == 5 and store.schema_version() == schema.LATEST == 7
         with store.engine.connect() as conn:
             names = set(conn.dialect.get_table_names(conn))
             copied = dict(conn.execute(text("SELECT article_id, signature FROM signatures")).all())
@@ -611,6 +611,59 @@ def test_a_v5_database_gets_integer_band_keys(db_url):
         mh = neardup.signature(neardup.text_of(None, LONG_BODY))
         match = neardup.best_stored_match(store, mh)
         assert (match.article_id, match.similarity) == ("a1-b1", 1.0)
+    finally:
+        store.close()
+
+
+V6_BAND_TABLE = "CREATE TABLE {name} (band_key BIGINT NOT NULL, signature_id INTEGER NOT NULL, PRIMARY KEY (band_key, signature_id))"
+
+
+def test_a_v6_database_gets_band_rows_by_province(db_url):
+    """Version 7 writes the band rows anew, each under its report's province (0 for an
+    unknown place), from the stored signatures in batches; rows still in the recent table
+    are not lost. A lookup with a region then reads its province and province 0 only."""
+    from kexie_scraper import neardup
+
+    regions = ["510623", "520400", None]  # Sichuan, Guizhou, unknown
+    store = open_store(db_url)
+    for n in range(1, 1203):  # more than one batch of the rebuild
+        body = f"第{n}份通知：" + "县科协组织科技志愿者下乡开展科普宣传活动" * (1 + n % 3) + str(n)
+        url = f"https://www.scimall.org.cn/article/detail?id={n}"
+        mh = neardup.signature(neardup.text_of(None, body))
+        store.write_page(PageBatch(url=url, articles=[{**article(n), "body": body, "bulletin_url": url, "bulletin_id": None,
+                                                       "region": {"code": regions[n % 3]}}],
+                                   signatures={f"a{n}-b1": neardup.to_bytes(mh)}))
+    store.close()
+    engine = create_engine(db_url)
+    with engine.begin() as conn:  # back to what version 6 left: no province in the band rows
+        signed = conn.execute(text("SELECT id, signature FROM signatures")).all()
+        for name in ("signature_bands", "signature_bands_recent"):
+            conn.exec_driver_sql(f"DROP TABLE {name}")  # fixed names
+            conn.exec_driver_sql(V6_BAND_TABLE.format(name=name))
+        rows = [{"k": key, "s": sid} for sid, raw in signed for key in neardup.band_keys(bytes(raw))]
+        conn.execute(text("INSERT INTO signature_bands VALUES (:k, :s)"), rows[:-neardup.BANDS])
+        conn.execute(text("INSERT INTO signature_bands_recent VALUES (:k, :s)"), rows[-neardup.BANDS:])
+        conn.execute(text("DELETE FROM kexie_schema_version WHERE version = 7"))
+    engine.dispose()
+    store = open_store(db_url)
+    try:
+        assert store.upgraded_from == 6 and store.schema_version() == schema.LATEST == 7
+        with store.engine.connect() as conn:
+            by_province = dict(conn.execute(text("SELECT province, count(*) FROM signature_bands GROUP BY province")).all())
+            recent = conn.execute(text("SELECT count(*) FROM signature_bands_recent")).scalar()
+        assert recent == 0 and by_province == {51: 400 * neardup.BANDS, 52: 401 * neardup.BANDS, 0: 401 * neardup.BANDS}
+        body = "第7份通知：" + "县科协组织科技志愿者下乡开展科普宣传活动" * 2 + "7"  # report 7: 520400
+        mh = neardup.signature(neardup.text_of(None, body))
+        assert neardup.best_stored_match(store, mh, "520400").article_id == "a7-b1"
+        assert neardup.best_stored_match(store, mh).article_id == "a7-b1"  # unknown place: every province
+        # All 1,202 reports are alike (one phrase repeated): a Sichuan lookup reads Sichuan's
+        # and the unknown places' only, and finds one of them, not report 7.
+        keys = neardup.band_keys(mh)
+        read = {int(c.article_id[1:].split("-")[0]) % 3 for c in store.signature_candidates(keys, limit=10_000, province=51)}
+        assert read == {0, 2}
+        anywhere = {int(c.article_id[1:].split("-")[0]) % 3 for c in store.signature_candidates(keys, limit=10_000)}
+        assert anywhere == {0, 1, 2}
+        assert neardup.best_stored_match(store, mh, "510623").article_id != "a7-b1"
     finally:
         store.close()
 
