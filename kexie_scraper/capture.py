@@ -7,6 +7,13 @@ same hops. HTTP errors are saved too; they are pages a spider must cope with.
 
 A capture replaces a placeholder (``"placeholder": true``, from ``kexie new-source``)
 of the same name or the same URL; anything else is only overwritten with ``--force``.
+
+Like a crawl (``resilience.PrivateAddressMiddleware``), a capture refuses a URL whose host
+is not a public address, by its spelling or by what the name resolves to, so a pasted
+link cannot save a LAN or cloud-metadata page into the fixtures; ``allow_private``
+(``--allow-private``) is for a local server. The name is resolved again by the fetch
+itself, so a name that changes its answer in between is not caught: this guards against
+mistakes, not against a DNS server of an attacker's.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from urllib.parse import urlsplit
 
 from .parsing import dates
 from .replay import _route_key
+from .resilience import first_non_public, non_public_host, resolve_host
 
 KEPT_HEADERS = ("Content-Type", "Location", "Content-Language", "Last-Modified")
 _EXTENSIONS = {"html": ".html", "xhtml": ".html", "json": ".json", "javascript": ".js", "xml": ".xml", "plain": ".txt"}
@@ -129,11 +137,28 @@ def fetch(url: str, user_agent: str, timeout: float = 30) -> tuple[int, dict[str
     return status, kept, body
 
 
+def refuse_non_public(url: str) -> None:
+    """ValueError if ``url``'s host is not a public address, as written or as resolved."""
+    host = urlsplit(url).hostname
+    hint = "(--allow-private to capture from a local server)"
+    if non_public_host(host):
+        raise ValueError(f"refused: {url} is not a public address {hint}")
+    try:
+        addresses = resolve_host(host or "")
+    except (OSError, UnicodeError):
+        return  # the fetch fails on the lookup itself and says so
+    bad = first_non_public(addresses)
+    if bad:
+        raise ValueError(f"refused: {host} resolves to {bad}, not a public address {hint}")
+
+
 def capture(url: str, name: str | None, root: Path, user_agent: str, force: bool = False,
-            expected: bool = False) -> list[Path]:
+            expected: bool = False, allow_private: bool = False) -> list[Path]:
     """Fetch ``url`` once and save it as fixture ``name`` under ``root``; return the files written."""
     if urlsplit(url).scheme not in ("http", "https"):
         raise ValueError(f"not an http(s) URL: {url!r}")
+    if not allow_private:
+        refuse_non_public(url)
     name = name or default_name(url)
     status, headers, body = fetch(url, user_agent)
     note = f"Captured by `kexie capture` on {dates.now_iso()[:10]}."

@@ -7,7 +7,7 @@
               [--database-url URL] [--redis-url URL --run-id ID --worker-id ID] [--jobdir DIR]
               [-a NAME=VALUE] [-s/--set NAME=VALUE] [--httpcache] [--contact URL] [--replay [URL]]
   kexie new-source NAME URL --base {jcms,jpaas,trs,path,static}
-  kexie capture URL [--name SOURCE/STEM] [--expected] [--force]
+  kexie capture URL [--name SOURCE/STEM] [--expected] [--force] [--allow-private]
   kexie bench [--pages N] [--scale N1,N2,...] [--fixtures] [--json FILE] [--plot FILE.png]
   kexie export [--format jsonl|csv|parquet] [--since D] [--until D] [--province P] [--source S] [--out FILE]
   kexie reparse [--archive DIR] [--source S] [--since D]
@@ -278,7 +278,8 @@ def _capture(args: argparse.Namespace) -> int:
     root = Path(args.root)
     agent = user_agent(args.contact or KEXIE_CONTACT_URL)  # the crawl's own User-Agent
     try:
-        written = capture(args.url, args.name, root / "fixtures", agent, force=args.force, expected=args.expected)
+        written = capture(args.url, args.name, root / "fixtures", agent, force=args.force, expected=args.expected,
+                          allow_private=args.allow_private)
     except (ValueError, FileExistsError) as error:
         return _fail(str(error))
     except OSError as error:  # no route, DNS, timeout: say so in one line
@@ -470,6 +471,8 @@ def build_parser() -> argparse.ArgumentParser:
     cap.add_argument("--name", help="SOURCE/STEM, e.g. zast/list_p1 (default: derived from the URL)")
     cap.add_argument("--expected", action="store_true", help="also write <name>.expected.json from the current parse, for review")
     cap.add_argument("--force", action="store_true", help="replace a fixture that is not a placeholder")
+    cap.add_argument("--allow-private", action="store_true",
+                     help="capture from a loopback or private address (a local server); refused otherwise")
     cap.add_argument("--contact", metavar="URL", help="contact URL for the User-Agent (default: KEXIE_CONTACT_URL)")
     cap.add_argument("--root", default=str(CHECKOUT), help="the checkout whose fixtures/ to write into")
     cap.set_defaults(func=_capture)

@@ -22,7 +22,8 @@ def server():
 
 
 def capture(tmp_path, *args):
-    return main(["capture", *args, "--root", str(tmp_path)])
+    """`kexie capture` from the local replay server (hence ``--allow-private``)."""
+    return main(["capture", *args, "--root", str(tmp_path), "--allow-private"])
 
 
 def sidecar(tmp_path, name):
@@ -92,6 +93,29 @@ def test_a_placeholder_at_the_same_url_under_another_name_is_replaced(server, tm
     assert capture(tmp_path, url, "--name", "zast/list_p1") == 0
     assert sorted(p.name for p in (tmp_path / "fixtures/zast").iterdir()) == ["list_p1.html", "list_p1.meta.json"]
     assert len(load_fixtures(tmp_path / "fixtures")) == 1
+
+
+@pytest.mark.parametrize("url", [
+    "http://127.0.0.1:{port}/x", "http://127.1:{port}/x", "http://2130706433:{port}/x", "http://[::1]:{port}/x",
+    "http://169.254.169.254/latest/meta-data/", "http://10.0.0.8/", "http://localhost:{port}/x",
+])
+def test_a_non_public_address_is_refused_without_allow_private(server, tmp_path, capsys, url):
+    """Like a crawl, a capture does not fetch a loopback, private or link-local address,
+    however spelled, unless asked to (``--allow-private``): nothing is fetched or written."""
+    port = server.url.rsplit(":", 1)[1]
+    assert main(["capture", url.format(port=port), "--name", "kx/lan", "--root", str(tmp_path)]) == 1
+    assert "not a public address" in capsys.readouterr().err
+    assert not (tmp_path / "fixtures").exists()
+
+
+def test_a_name_resolving_to_a_private_address_is_refused(tmp_path, capsys, monkeypatch):
+    from kexie_scraper import capture as capture_module
+
+    monkeypatch.setattr(capture_module, "resolve_host", lambda host: ["93.184.216.34", "192.168.1.7"])
+    fetched = []
+    monkeypatch.setattr(capture_module, "fetch", lambda *a, **k: fetched.append(a))
+    assert main(["capture", "https://www.kx.example/a.html", "--name", "kx/a", "--root", str(tmp_path)]) == 1
+    assert "www.kx.example resolves to 192.168.1.7" in capsys.readouterr().err and fetched == []
 
 
 def test_unreachable_host_is_one_line(tmp_path, capsys):
