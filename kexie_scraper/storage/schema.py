@@ -257,14 +257,19 @@ def insert_signatures(conn: Connection, rows: list[dict], bands: Table) -> list[
     return [aid for _, aid in ids]
 
 
-def insert_band_rows(conn: Connection, signed: list[tuple[int, bytes, str | None]], bands: Table) -> None:
-    """The LSH band rows of these (signature id, signature, region code), in key order."""
+def band_rows(signed: list[tuple[int, bytes, str | None]]) -> list[dict[str, int]]:
+    """The LSH band rows of these (signature id, signature, region code), in key order: what
+    is inserted for them, and what is deleted when their reports go."""
     keys = sorted((key, province, sid) for sid, signature, province in
                   ((sid, signature, neardup.province_of(region)) for sid, signature, region in signed)
                   for key in neardup.band_keys(signature))
-    if keys:
-        conn.execute(bands.insert(), [{"band_key": key, "province": province, "signature_id": sid}
-                                      for key, province, sid in keys])
+    return [{"band_key": key, "province": province, "signature_id": sid} for key, province, sid in keys]
+
+
+def insert_band_rows(conn: Connection, signed: list[tuple[int, bytes, str | None]], bands: Table) -> None:
+    rows = band_rows(signed)
+    if rows:
+        conn.execute(bands.insert(), rows)
 
 
 def _v4(conn: Connection) -> None:

@@ -690,11 +690,10 @@ class SQLStore:
                             .where(s.c.article_id.in_(sorted(article_ids)))).all()
         if not rows:
             return
-        keys = [{"k": key, "p": neardup.province_of(region), "sid": sid}
-                for sid, signature, region in rows for key in neardup.band_keys(bytes(signature))]
+        bands = schema.band_rows([(sid, bytes(signature), region) for sid, signature, region in rows])
+        key = ("band_key", "province", "signature_id")
         for table in (schema.signature_bands, schema.signature_bands_recent):
-            conn.execute(delete(table).where((table.c.band_key == bindparam("k")) & (table.c.province == bindparam("p"))
-                                             & (table.c.signature_id == bindparam("sid"))), keys)
+            conn.execute(delete(table).where(*(table.c[name] == bindparam(name) for name in key)), bands)
         conn.execute(delete(s).where(s.c.id.in_([row[0] for row in rows])))
 
     def schema_version(self) -> int:
