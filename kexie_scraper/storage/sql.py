@@ -22,6 +22,7 @@
 from __future__ import annotations
 
 import logging
+import operator
 import sqlite3
 import threading
 import time
@@ -101,6 +102,14 @@ def _sqlite_engine(url: str) -> Engine:
     return engine
 
 
+def _tuple_getter(names: list[str]):
+    """values → the tuple of ``values[name]`` for ``names``, in one C call where it can be
+    (the candidate query binds 200 positional parameters)."""
+    if len(names) > 1:
+        return operator.itemgetter(*names)
+    return lambda values: tuple(values[name] for name in names)  # itemgetter of one name gives no tuple
+
+
 class _Compiled:
     """A Core statement of the lookup hot path, compiled once for the dialect and run by
     ``exec_driver_sql``: SQLAlchemy's per-execution handling of bound parameters and result
@@ -113,11 +122,12 @@ class _Compiled:
         self.sql = str(compiled)
         # Parameters with a value at compile time are constants (LIMIT 64, OFFSET 0).
         self.fixed = {name: value for name, value in compiled.params.items() if value is not None}
-        self.order = compiled.positiontup  # positional drivers (sqlite3); None for psycopg's named style
+        order = compiled.positiontup  # positional drivers (sqlite3); None for psycopg's named style
+        self.positional = None if order is None else _tuple_getter(order)
 
     def run(self, conn: Connection, params: dict[str, Any]):
         values = {**self.fixed, **params}
-        return conn.exec_driver_sql(self.sql, values if self.order is None else tuple(values[n] for n in self.order))
+        return conn.exec_driver_sql(self.sql, values if self.positional is None else self.positional(values))
 
 
 class SQLStore:
