@@ -40,6 +40,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 
 from .. import neardup
+from .compiled import ManyRows, RowsReturning
 
 metadata = MetaData()
 
@@ -250,8 +251,7 @@ def insert_signatures(conn: Connection, rows: list[dict], bands: Table) -> list[
     article ids inserted. Used by the store's page writes and by the upgrades."""
     if not rows:
         return []
-    insert = (sqlite_insert if conn.dialect.name == "sqlite" else pg_insert)(signatures)
-    ids = conn.execute(insert.on_conflict_do_nothing().returning(signatures.c.id, signatures.c.article_id), rows).all()
+    ids = _statements(conn.dialect).signatures.run(conn, rows)
     by_article = {row["article_id"]: row for row in rows}
     insert_band_rows(conn, [(sid, by_article[aid]["signature"], by_article[aid]["region_code"]) for sid, aid in ids], bands)
     return [aid for _, aid in ids]
@@ -274,32 +274,34 @@ def band_rows(signed: list[tuple[int, bytes, str | None]]) -> list[dict[str, int
     return [dict(zip(BAND_COLUMNS, row)) for row in band_keys_of(signed)]
 
 
-_band_inserts: dict[tuple[str, str], tuple[str, bool]] = {}
+SIGNATURE_COLUMNS = ("article_id", "content_hash", "region_code", "page_url", "signature")
 
 
-def _band_insert(dialect, bands: Table) -> tuple[str, bool]:
-    """The band table's INSERT compiled once per dialect, and whether it takes positional
-    parameters (sqlite3) or named ones (psycopg)."""
-    key = (dialect.name, bands.name)
-    if key not in _band_inserts:
-        compiled = bands.insert().compile(dialect=dialect)
-        order = compiled.positiontup
-        if order is not None and tuple(order) != BAND_COLUMNS:
-            raise AssertionError(f"{bands.name}: columns {order}, expected {BAND_COLUMNS}")
-        _band_inserts[key] = (str(compiled), order is not None)
-    return _band_inserts[key]
+class _Statements:
+    """The signature and band inserts, compiled once per dialect (``compiled``: SQLAlchemy's
+    per-row parameter handling cost more than SQLite's inserts of these rows, 26 a report)."""
+
+    def __init__(self, dialect) -> None:
+        insert = sqlite_insert if dialect.name == "sqlite" else pg_insert
+        self.signatures = RowsReturning(
+            insert(signatures).on_conflict_do_nothing().returning(signatures.c.id, signatures.c.article_id),
+            SIGNATURE_COLUMNS, dialect)
+        self.bands = {table.name: ManyRows(table, BAND_COLUMNS, dialect)
+                      for table in (signature_bands, signature_bands_recent)}
+
+
+_by_dialect: dict[str, _Statements] = {}
+
+
+def _statements(dialect) -> _Statements:
+    if dialect.name not in _by_dialect:
+        _by_dialect[dialect.name] = _Statements(dialect)
+    return _by_dialect[dialect.name]
 
 
 def insert_band_rows(conn: Connection, signed: list[tuple[int, bytes, str | None]], bands: Table) -> None:
-    """Insert the band rows, 25 a report, through the driver's executemany: SQLAlchemy's
-    handling of each row's parameters cost more than SQLite's insert of it (py-spy on
-    ``kexie bench --scale 10000``: 7 % of all the pipelines' time in this one statement).
-    The SQL is Core's, compiled once; the values are bound parameters."""
-    keys = band_keys_of(signed)
-    if not keys:
-        return
-    sql, positional = _band_insert(conn.dialect, bands)
-    conn.exec_driver_sql(sql, keys if positional else [dict(zip(BAND_COLUMNS, row)) for row in keys])
+    """Insert the band rows of these (signature id, signature, region code), 25 a report."""
+    _statements(conn.dialect).bands[bands.name].run(conn, band_keys_of(signed))
 
 
 def _v4(conn: Connection) -> None:

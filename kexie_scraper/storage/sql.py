@@ -22,7 +22,6 @@
 from __future__ import annotations
 
 import logging
-import operator
 import sqlite3
 import threading
 import time
@@ -37,6 +36,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError
 
 from . import schema
+from .compiled import Compiled, RowsReturning
 from .. import neardup
 from ..items import LIST_ERROR
 from ..parsing import dates
@@ -102,34 +102,6 @@ def _sqlite_engine(url: str) -> Engine:
     return engine
 
 
-def _tuple_getter(names: list[str]):
-    """values → the tuple of ``values[name]`` for ``names``, in one C call where it can be
-    (the candidate query binds 200 positional parameters)."""
-    if len(names) > 1:
-        return operator.itemgetter(*names)
-    return lambda values: tuple(values[name] for name in names)  # itemgetter of one name gives no tuple
-
-
-class _Compiled:
-    """A Core statement of the lookup hot path, compiled once for the dialect and run by
-    ``exec_driver_sql``: SQLAlchemy's per-execution handling of bound parameters and result
-    types cost more than the query (the candidate query, with its 152 parameters, at
-    100,000 stored reports: 440 µs against 160). The SQL is still Core's and the values
-    still bound parameters; the result rows are the driver's (bytes, str, int)."""
-
-    def __init__(self, statement, dialect) -> None:
-        compiled = statement.compile(dialect=dialect)
-        self.sql = str(compiled)
-        # Parameters with a value at compile time are constants (LIMIT 64, OFFSET 0).
-        self.fixed = {name: value for name, value in compiled.params.items() if value is not None}
-        order = compiled.positiontup  # positional drivers (sqlite3); None for psycopg's named style
-        self.positional = None if order is None else _tuple_getter(order)
-
-    def run(self, conn: Connection, params: dict[str, Any]):
-        values = {**self.fixed, **params}
-        return conn.exec_driver_sql(self.sql, values if self.positional is None else self.positional(values))
-
-
 class SQLStore:
     """A ``Store`` on any SQLAlchemy URL this project supports (sqlite, postgresql+psycopg)."""
 
@@ -160,11 +132,12 @@ class SQLStore:
                         .where((a.c.id == bindparam("aid")) | (a.c.content_hash == bindparam("content")))
                         .limit(2))
         self._bulletin_exists = select(b.c.id).where(b.c.id == bindparam("bid"))
-        self._candidates_in_province = _Compiled(self._candidate_query(in_province=True), self.engine.dialect)
-        self._candidates_anywhere = _Compiled(self._candidate_query(in_province=False), self.engine.dialect)
-        self._find_article = _Compiled(find_article, self.engine.dialect)
+        self._candidates_in_province = Compiled(self._candidate_query(in_province=True), self.engine.dialect)
+        self._candidates_anywhere = Compiled(self._candidate_query(in_province=False), self.engine.dialect)
+        self._find_article = Compiled(find_article, self.engine.dialect)
         # One multi-row INSERT per page; RETURNING tells which rows were new.
-        self._insert_articles = self._insert(a).on_conflict_do_nothing().returning(a.c.id)
+        self._insert_articles = RowsReturning(self._insert(a).on_conflict_do_nothing().returning(a.c.id),
+                                              (*ARTICLE_COLUMNS, "first_seen_at"), self.engine.dialect)
         self._article_exists = select(a.c.id).where(a.c.id == bindparam("aid"))
         # The page write's other statements, values bound per call.
         upsert = self._insert(b)
@@ -347,7 +320,7 @@ class SQLStore:
         if self.dialect == "postgresql":  # one lock order for all writers: no deadlocks between pages
             ordered = sorted(ordered, key=lambda x: x["content_hash"])
         rows = [{**article_row(article), "first_seen_at": article.get("crawled_at")} for article in ordered]
-        new_ids = set(conn.execute(self._insert_articles, rows).scalars()) if rows else set()
+        new_ids = {row[0] for row in self._insert_articles.run(conn, rows)}
         for row in rows:
             inserted = row["id"] in new_ids
             (result.inserted if inserted else result.conflicted).append(row["id"])
