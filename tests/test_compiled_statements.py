@@ -93,11 +93,13 @@ def test_many_rows_inserts_tuples_in_column_order(db_url):
         recent = schema.signature_bands_recent
         rows = [(7, 51, 1), (-1, 0, 2), (2 ** 62, 11, 3)]
         with store.engine.begin() as conn:
-            ManyRows(recent, schema.BAND_COLUMNS, store.engine.dialect).run(conn, rows)
-            ManyRows(recent, schema.BAND_COLUMNS, store.engine.dialect).run(conn, [])
+            ManyRows(recent.insert(), schema.BAND_COLUMNS, store.engine.dialect).run(conn, rows)
+            ManyRows(recent.insert(), schema.BAND_COLUMNS, store.engine.dialect).run(conn, [])
+            ManyRows(recent.insert(), schema.BAND_COLUMNS, store.engine.dialect).run_dicts(
+                conn, [{"signature_id": 4, "province": 33, "band_key": 9, "unused": "x"}])
         with store.engine.connect() as conn:
             stored = [tuple(row) for row in conn.execute(select(recent.c.band_key, recent.c.province, recent.c.signature_id))]
-        assert sorted(stored) == sorted(rows)
+        assert sorted(stored) == sorted([*rows, (9, 33, 4)])
     finally:
         store.close()
 
@@ -106,7 +108,7 @@ def test_many_rows_refuses_a_column_order_the_driver_would_bind_wrongly():
     from sqlalchemy.dialects import sqlite
 
     with pytest.raises(AssertionError, match="signature_bands_recent"):
-        ManyRows(schema.signature_bands_recent, ("signature_id", "band_key", "province"), sqlite.dialect())
+        ManyRows(schema.signature_bands_recent.insert(), ("signature_id", "band_key", "province"), sqlite.dialect())
 
 
 def test_tuple_getter_gives_a_tuple_for_any_number_of_names():

@@ -9,8 +9,8 @@ README "Benchmark"):
 
 * ``Compiled``: a lookup (the candidate query binds 200 parameters; at 100,000 stored
   reports SQLAlchemy's handling took 440 µs against 160 for the query itself);
-* ``ManyRows``: an INSERT of many rows without RETURNING (the 25 LSH band rows of each
-  report), as one ``executemany``;
+* ``ManyRows``: an INSERT or upsert of many rows without RETURNING (the 25 LSH band rows
+  of each report; a page's sightings), as one ``executemany``;
 * ``RowsReturning``: an ``INSERT … ON CONFLICT DO NOTHING RETURNING`` of a page's rows
   (articles, signatures). On SQLite it runs row by row on the driver's cursor (sqlite3
   prepares a statement once and reuses it): a page of 5 articles took 0.51–0.66 of the
@@ -56,19 +56,25 @@ class Compiled:
 
 
 class ManyRows:
-    """``INSERT INTO table (columns…)`` of many rows given as tuples in ``columns`` order."""
+    """An INSERT (or upsert) without RETURNING, run for many rows as one ``executemany``;
+    rows as tuples in ``columns`` order (``run``) or as dicts holding every column
+    (``run_dicts``). ``columns``: the statement's parameters, in the table's column order."""
 
-    def __init__(self, table: Table, columns: Sequence[str], dialect) -> None:
-        compiled = table.insert().compile(dialect=dialect, column_keys=list(columns))
+    def __init__(self, statement, columns: Sequence[str], dialect) -> None:
+        compiled = statement.compile(dialect=dialect, column_keys=list(columns))
         self.sql, self.columns = str(compiled), tuple(columns)
         order = compiled.positiontup
         if order is not None and tuple(order) != self.columns:  # a positional driver binds in this order
-            raise AssertionError(f"{table.name}: parameters {order}, expected {self.columns}")
+            raise AssertionError(f"{statement.table.name}: parameters {order}, expected {self.columns}")
         self.positional = order is not None
+        self.values = tuple_getter(self.columns)
 
     def run(self, conn: Connection, rows: list[tuple]) -> None:
         if rows:
             conn.exec_driver_sql(self.sql, rows if self.positional else [dict(zip(self.columns, row)) for row in rows])
+
+    def run_dicts(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
+        self.run(conn, [self.values(row) for row in rows])
 
 
 class RowsReturning:

@@ -286,7 +286,7 @@ class _Statements:
         self.signatures = RowsReturning(
             insert(signatures).on_conflict_do_nothing().returning(signatures.c.id, signatures.c.article_id),
             SIGNATURE_COLUMNS, dialect)
-        self.bands = {table.name: ManyRows(table, BAND_COLUMNS, dialect)
+        self.bands = {table.name: ManyRows(table.insert(), BAND_COLUMNS, dialect)
                       for table in (signature_bands, signature_bands_recent)}
 
 

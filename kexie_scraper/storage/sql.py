@@ -36,7 +36,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError
 
 from . import schema
-from .compiled import Compiled, RowsReturning
+from .compiled import Compiled, ManyRows, RowsReturning
 from .. import neardup
 from ..items import LIST_ERROR
 from ..parsing import dates
@@ -152,9 +152,10 @@ class SQLStore:
             index_elements=[bs.c.bulletin_id, bs.c.canonical_url],
             set_={"url": source.excluded.url, "last_seen_at": source.excluded.last_seen_at})
         sighting = self._insert(u)
-        self._upsert_sightings = sighting.on_conflict_do_update(
-            index_elements=[u.c.content_hash, u.c.url], set_={"last_seen_at": sighting.excluded.last_seen_at})
-        self._clear_page_state = delete(p).where(p.c.canonical_url == bindparam("page"))
+        self._upsert_sightings = ManyRows(sighting.on_conflict_do_update(
+            index_elements=[u.c.content_hash, u.c.url], set_={"last_seen_at": sighting.excluded.last_seen_at}),
+            [c.name for c in u.columns], self.engine.dialect)
+        self._clear_page_state = Compiled(delete(p).where(p.c.canonical_url == bindparam("page")), self.engine.dialect)
 
     @staticmethod
     def _candidate_query(in_province: bool):
@@ -339,12 +340,12 @@ class SQLStore:
             seen = Seen(*entry)
             sightings.setdefault((seen.content_hash, batch.url), self._sighting(seen, batch.url, seen.seen_at or now))
         if sightings:
-            conn.execute(self._upsert_sightings, [sightings[k] for k in sorted(sightings)])
+            self._upsert_sightings.run_dicts(conn, [sightings[k] for k in sorted(sightings)])
         p = schema.page_states
         if batch.page_state is not None:
             self._record_page_state(conn, batch.page_state)
         elif batch.bulletin is not None or batch.articles:
-            conn.execute(self._clear_page_state, {"page": batch.url})  # the page is good now
+            self._clear_page_state.run(conn, {"page": batch.url})  # the page is good now
         if batch.list_read:  # list pages read fine now: their failure records are out of date
             conn.execute(delete(p).where(p.c.canonical_url.in_(sorted(set(batch.list_read))) & (p.c.state == LIST_ERROR)))
         return result
@@ -402,7 +403,7 @@ class SQLStore:
         conn.execute(self._upsert_bulletin_source, {
             "bulletin_id": bulletin["id"], "canonical_url": key, "url": bulletin["url"], "source": bulletin.get("source"),
             "first_seen_at": bulletin.get("crawled_at"), "last_seen_at": bulletin.get("crawled_at")})
-        conn.execute(self._clear_page_state, {"page": key})
+        self._clear_page_state.run(conn, {"page": key})
 
     def _record_page_state(self, conn: Connection, record: dict[str, Any]) -> None:
         p = schema.page_states
