@@ -26,7 +26,6 @@ import operator
 import sqlite3
 from typing import Any, Callable, Sequence
 
-from sqlalchemy import Table
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 

@@ -135,7 +135,8 @@ class SQLStore:
         self._candidates_in_province = Compiled(self._candidate_query(in_province=True), self.engine.dialect)
         self._candidates_anywhere = Compiled(self._candidate_query(in_province=False), self.engine.dialect)
         self._find_article = Compiled(find_article, self.engine.dialect)
-        # One multi-row INSERT per page; RETURNING tells which rows were new.
+        # A page's articles in one statement (PostgreSQL) or row by row on SQLite's cursor; RETURNING
+        # tells which rows were new.
         self._insert_articles = RowsReturning(self._insert(a).on_conflict_do_nothing().returning(a.c.id),
                                               (*ARTICLE_COLUMNS, "first_seen_at"), self.engine.dialect)
         self._article_exists = select(a.c.id).where(a.c.id == bindparam("aid"))
