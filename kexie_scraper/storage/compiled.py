@@ -73,6 +73,10 @@ class ManyRows:
             conn.exec_driver_sql(self.sql, rows if self.positional else [dict(zip(self.columns, row)) for row in rows])
 
     def run_dicts(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
+        if not self.positional:  # psycopg binds by name: the dicts as they are
+            if rows:
+                conn.exec_driver_sql(self.sql, [{name: row[name] for name in self.columns} for row in rows])
+            return
         self.run(conn, [self.values(row) for row in rows])
 
 
